@@ -1,0 +1,29 @@
+"""cneuron: the artificial neuron as compiled Cython kernels.
+
+A neuron weighs its inputs, adds a bias and passes the sum through an
+activation function: z = x.w + b, y = f(z). cneuron computes this with typed
+kernels over numpy buffers, without the GIL, bitwise reproducibly whatever
+the batch, its layout or the thread count.
+
+>>> import cneuron as cn
+>>> loan = cn.Neuron([0.5, 0.3, 0.7], bias=0.1, activation="sigmoid")
+>>> round(loan([0.8, 0.6, 0.9]), 4)
+0.7875
+"""
+
+from . import activations, reference
+from ._config import show_config
+from ._neuron import Neuron, neuron_forward, preactivation
+from ._version import __version__
+from .activations import sigmoid
+
+__all__ = [
+    "Neuron",
+    "__version__",
+    "activations",
+    "neuron_forward",
+    "preactivation",
+    "reference",
+    "show_config",
+    "sigmoid",
+]

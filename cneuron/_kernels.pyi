@@ -1,0 +1,37 @@
+# Type stubs of the compiled layer (src/_kernels.pyx).
+import numpy as np
+import numpy.typing as npt
+
+ACT_IDENTITY: int
+ACT_SIGMOID: int
+HAVE_OPENMP: bool
+
+def omp_max_threads() -> int: ...
+def forward_batch_f64(
+    X: npt.NDArray[np.float64],
+    w: npt.NDArray[np.float64],
+    b: float,
+    out: npt.NDArray[np.float64],
+    act: int,
+    n_threads: int,
+) -> None: ...
+def forward_batch_f32(
+    X: npt.NDArray[np.float32],
+    w: npt.NDArray[np.float32],
+    b: float,
+    out: npt.NDArray[np.float32],
+    act: int,
+    n_threads: int,
+) -> None: ...
+def forward_one_f64(
+    x: npt.NDArray[np.float64], w: npt.NDArray[np.float64], b: float, act: int
+) -> float: ...
+def forward_one_f32(
+    x: npt.NDArray[np.float32], w: npt.NDArray[np.float32], b: float, act: int
+) -> float: ...
+def activate_f64(
+    z: npt.NDArray[np.float64], out: npt.NDArray[np.float64], act: int, n_threads: int
+) -> None: ...
+def activate_f32(
+    z: npt.NDArray[np.float32], out: npt.NDArray[np.float32], act: int, n_threads: int
+) -> None: ...

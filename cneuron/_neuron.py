@@ -1,0 +1,231 @@
+"""The neuron: z = x.w + b, y = f(z).
+
+``Neuron`` holds validated weights, bias and activation; ``preactivation``
+and ``neuron_forward`` are the same computation as functions. Both validate
+once (``cneuron._validate``) and hand native C-contiguous buffers to the
+compiled kernels (``cneuron._kernels``), which run without the GIL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _kernels
+from . import _validate as _v
+from .activations import resolve
+
+__all__ = ["Neuron", "neuron_forward", "preactivation"]
+
+_BATCH: dict[np.dtype, Callable[..., None]] = {
+    _v.FLOAT64: _kernels.forward_batch_f64,
+    _v.FLOAT32: _kernels.forward_batch_f32,
+}
+_ONE: dict[np.dtype, Callable[..., float]] = {
+    _v.FLOAT64: _kernels.forward_one_f64,
+    _v.FLOAT32: _kernels.forward_one_f32,
+}
+
+
+def _forward(X: Any, w: np.ndarray, b: float, code: int, out: Any, num_threads: Any) -> Any:
+    """act(X.w + b) for validated weights ``w`` (its dtype is the model's)."""
+    dtype = w.dtype
+    X2, one = _v.coerce_features(X, w.shape[0], dtype)
+    n_threads = _v.resolve_threads(num_threads)
+    if one:
+        if out is not None:
+            raise ValueError(
+                "out= receives a batch result; a 1-D x is one sample and gives a float"
+            )
+        return _ONE[dtype](X2[0], w, b, code)
+    n = X2.shape[0]
+    if out is None:
+        res = np.empty(n, dtype=dtype)
+        _BATCH[dtype](X2, w, b, res, code, n_threads)
+        return res
+    res = _v.check_out(out, (n,), dtype)
+    if np.may_share_memory(res, X2):
+        tmp = np.empty(n, dtype=dtype)
+        _BATCH[dtype](X2, w, b, tmp, code, n_threads)
+        res[...] = tmp
+    else:
+        _BATCH[dtype](X2, w, b, res, code, n_threads)
+    return res
+
+
+class Neuron:
+    """An artificial neuron: weights, a bias and an activation function.
+
+    ``forward(x)`` computes y = f(x.w + b). The model's dtype is its weights'
+    dtype: float32 weights (or float16) give a float32 neuron, anything else
+    float64; inputs are cast to it.
+
+    Parameters
+    ----------
+    weights : array_like, shape (n_features,)
+        One weight per input feature. Copied; the neuron never shares memory
+        with the caller.
+    bias : float, default 0.0
+        Added to the weighted sum (a scalar or an array of one element).
+    activation : str, default "sigmoid"
+        Name of the activation; ``cneuron.activations.names()`` lists them.
+
+    Examples
+    --------
+    The loan-approval neuron (age, income, credit score):
+
+    >>> import cneuron as cn
+    >>> n = cn.Neuron([0.5, 0.3, 0.7], bias=0.1)
+    >>> round(n.preactivation([0.8, 0.6, 0.9]), 2)
+    1.31
+    >>> round(n([0.8, 0.6, 0.9]), 4)
+    0.7875
+    """
+
+    __slots__ = ("_act", "_b", "_code", "_w")
+
+    def __init__(self, weights: Any, bias: Any = 0.0, activation: str = "sigmoid") -> None:
+        w = _v.coerce_weights(weights)
+        self._b = _v.coerce_bias(bias, w.dtype)
+        self._act, self._code = resolve(activation)
+        self._w = w
+
+    # ---- attributes --------------------------------------------------------
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The weights, shape (n_features,), read-only. Assign to replace them."""
+        return self._w
+
+    @weights.setter
+    def weights(self, value: Any) -> None:
+        w = _v.coerce_weights(value)
+        self._b = _v.coerce_bias(self._b, w.dtype)
+        self._w = w
+
+    @property
+    def bias(self) -> float:
+        """The bias b, a Python float holding a value of the model's dtype."""
+        return self._b
+
+    @bias.setter
+    def bias(self, value: Any) -> None:
+        self._b = _v.coerce_bias(value, self._w.dtype)
+
+    @property
+    def activation(self) -> str:
+        """The activation's name."""
+        return self._act
+
+    @property
+    def n_features(self) -> int:
+        """The number of input features (length of ``weights``)."""
+        return int(self._w.shape[0])
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype computations run in: float32 or float64."""
+        return self._w.dtype
+
+    # ---- computation ---------------------------------------------------------
+
+    def preactivation(self, x: Any, *, out: Any = None, num_threads: Any = None) -> Any:
+        """The weighted sum z = x.w + b, before the activation.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (n_samples, n_features)
+            One sample or a batch, in any real dtype and memory layout.
+        out : ndarray, shape (n_samples,), optional
+            For a batch: receives the result (the model's dtype, writable,
+            C-contiguous). Returned.
+        num_threads : int, optional
+            Threads for a batch; default: the OpenMP runtime's default. The
+            result never depends on it.
+
+        Returns
+        -------
+        float or ndarray
+            A Python float for one sample, an array (n_samples,) for a batch.
+        """
+        return _forward(x, self._w, self._b, _kernels.ACT_IDENTITY, out, num_threads)
+
+    def forward(self, x: Any, *, out: Any = None, num_threads: Any = None) -> Any:
+        """The neuron's output y = f(x.w + b); ``neuron(x)`` is the same.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (n_samples, n_features)
+            One sample or a batch: lists, ints, read-only, memory-mapped,
+            Fortran-order, strided and big-endian arrays all give bitwise the
+            same result as a C-contiguous array of the model's dtype.
+        out : ndarray, shape (n_samples,), optional
+            For a batch: receives the result (the model's dtype, writable,
+            C-contiguous). Returned.
+        num_threads : int, optional
+            Threads for a batch; default: the OpenMP runtime's default, capped
+            at the CPUs this process may use. The result never depends on it.
+
+        Returns
+        -------
+        float or ndarray
+            A Python float for one sample, an array (n_samples,) for a batch.
+        """
+        return _forward(x, self._w, self._b, self._code, out, num_threads)
+
+    __call__ = forward
+
+    # ---- copying, pickling, display -------------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._w, self._b, self._act))
+
+    def __repr__(self) -> str:
+        w = np.array2string(self._w, separator=", ", threshold=8, edgeitems=3)
+        dt = "" if self._w.dtype == _v.FLOAT64 else f", dtype={self._w.dtype}"
+        return f"Neuron(weights={w}, bias={self._b!r}, activation={self._act!r}{dt})"
+
+
+def preactivation(X: Any, w: Any, b: Any = 0.0, *, out: Any = None, num_threads: Any = None) -> Any:
+    """The weighted sum z = X.w + b of one sample or each row of a batch.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_features,) or (n_samples, n_features)
+        One sample or a batch.
+    w : array_like, shape (n_features,)
+        Weights; their dtype sets the computation's (float32 weights compute
+        in float32, anything else in float64).
+    b : float, default 0.0
+        Bias.
+    out, num_threads
+        As in ``Neuron.preactivation``.
+
+    Returns
+    -------
+    float or ndarray
+        A Python float for one sample, an array (n_samples,) for a batch.
+    """
+    wv = _v.coerce_weights(w)
+    return _forward(X, wv, _v.coerce_bias(b, wv.dtype), _kernels.ACT_IDENTITY, out, num_threads)
+
+
+def neuron_forward(
+    X: Any,
+    w: Any,
+    b: Any = 0.0,
+    activation: str = "sigmoid",
+    *,
+    out: Any = None,
+    num_threads: Any = None,
+) -> Any:
+    """A neuron's output f(X.w + b) without building a ``Neuron``.
+
+    One pass over X: the weighted sum and the activation are fused, with no
+    temporary array. Parameters and result as in ``Neuron.forward``;
+    ``activation`` is a name from ``cneuron.activations.names()``.
+    """
+    wv = _v.coerce_weights(w)
+    _, code = resolve(activation)
+    return _forward(X, wv, _v.coerce_bias(b, wv.dtype), code, out, num_threads)

@@ -1,0 +1,191 @@
+# cneuron._kernels -- the compiled layer: loops over arrays, threading, GIL.
+#
+# Organisation (one job per layer):
+#   * src/cn_math.h      scalar point functions (exp, sigmoid), branch-free C
+#   * src/cn_kernels.h   per-row dot product and per-block forward on pointers
+#   * this module        loops over blocks of rows (prange), one fused
+#                        implementation per job over `floating`, and thin `def`
+#                        entry points per dtype that release the GIL.
+#
+# Nothing here validates: cneuron/_validate.py has already checked dtype,
+# shape, contiguity, writability and aliasing, and resolved the thread count.
+# Inputs are `const` memoryviews (read-only and memory-mapped buffers work),
+# outputs are C-contiguous.
+#
+# Reproducibility: every path computes a row with cn_dot_* (fixed partial
+# sums), so a row's result never depends on the batch it came in, its
+# position or the thread that ran it; a row is never split across threads.
+
+from cython cimport floating
+from cython.parallel cimport prange
+
+cdef extern from "cn_omp.h" nogil:
+    int CN_HAVE_OPENMP
+    int cn_omp_max_threads() noexcept
+
+cdef extern from "cn_kernels.h" nogil:
+    int CN_ACT_IDENTITY
+    int CN_ACT_SIGMOID
+    double cn_dot_d(const double *x, const double *w, Py_ssize_t d) noexcept
+    float cn_dot_f(const float *x, const float *w, Py_ssize_t d) noexcept
+    double cn_sigmoid_d(double z) noexcept
+    float cn_sigmoid_f(float z) noexcept
+    void cn_activate_d(const double *z, double *out, Py_ssize_t n,
+                       int act) noexcept
+    void cn_activate_f(const float *z, float *out, Py_ssize_t n,
+                       int act) noexcept
+    void cn_forward_rows_d(const double *X, Py_ssize_t n, Py_ssize_t d,
+                           const double *w, double b, double *out,
+                           int act) noexcept
+    void cn_forward_rows_f(const float *X, Py_ssize_t n, Py_ssize_t d,
+                           const float *w, float b, float *out,
+                           int act) noexcept
+
+# Rows per block: z of a block is written to `out` and activated in place
+# while it is still in L1 (256 doubles = 2 KiB).
+cdef Py_ssize_t ROW_BLOCK = 256
+# Elements per block of an elementwise activation handed to one thread.
+cdef Py_ssize_t ELEM_BLOCK = 4096
+
+ACT_IDENTITY = CN_ACT_IDENTITY
+ACT_SIGMOID = CN_ACT_SIGMOID
+HAVE_OPENMP = bool(CN_HAVE_OPENMP)
+
+
+def omp_max_threads():
+    """Threads an OpenMP parallel region would use now (1 without OpenMP)."""
+    return cn_omp_max_threads()
+
+
+# ---- point and row helpers over `floating` -------------------------------
+
+cdef inline floating _dot(const floating *x, const floating *w,
+                          Py_ssize_t d) noexcept nogil:
+    if floating is double:
+        return cn_dot_d(x, w, d)
+    else:
+        return cn_dot_f(x, w, d)
+
+
+cdef inline floating _sigmoid(floating z) noexcept nogil:
+    if floating is double:
+        return cn_sigmoid_d(z)
+    else:
+        return cn_sigmoid_f(z)
+
+
+cdef inline void _activate(const floating *z, floating *out, Py_ssize_t n,
+                           int act) noexcept nogil:
+    if floating is double:
+        cn_activate_d(z, out, n, act)
+    else:
+        cn_activate_f(z, out, n, act)
+
+
+cdef inline void _forward_rows(const floating *X, Py_ssize_t n, Py_ssize_t d,
+                               const floating *w, floating b, floating *out,
+                               int act) noexcept nogil:
+    if floating is double:
+        cn_forward_rows_d(X, n, d, w, b, out, act)
+    else:
+        cn_forward_rows_f(X, n, d, w, b, out, act)
+
+
+# ---- loops over arrays ------------------------------------------------------
+
+cdef void _forward_batch(
+    const floating[:, ::1] X,   # IN  (n_samples, n_features)
+    const floating[::1] w,      # IN  (n_features,)
+    floating b,                 # IN
+    floating[::1] out,          # OUT (n_samples,)
+    int act,
+    int n_threads,
+) noexcept nogil:
+    cdef Py_ssize_t n = X.shape[0]
+    cdef Py_ssize_t d = X.shape[1]
+    cdef Py_ssize_t n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
+    cdef Py_ssize_t blk, start, stop
+    if n == 0:
+        return
+    if n_threads <= 1 or n_blocks == 1:
+        for blk in range(n_blocks):
+            start = blk * ROW_BLOCK
+            stop = min(start + ROW_BLOCK, n)
+            _forward_rows(&X[start, 0], stop - start, d, &w[0], b,
+                          &out[start], act)
+    else:
+        for blk in prange(n_blocks, schedule="static",
+                          num_threads=n_threads):
+            start = blk * ROW_BLOCK
+            stop = min(start + ROW_BLOCK, n)
+            _forward_rows(&X[start, 0], stop - start, d, &w[0], b,
+                          &out[start], act)
+
+
+cdef void _activate_array(
+    const floating[::1] z,      # IN  (n,)
+    floating[::1] out,          # OUT (n,), may be z itself
+    int act,
+    int n_threads,
+) noexcept nogil:
+    cdef Py_ssize_t n = z.shape[0]
+    cdef Py_ssize_t n_blocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK
+    cdef Py_ssize_t blk, start, stop
+    if n == 0:
+        return
+    if n_threads <= 1 or n_blocks == 1:
+        _activate(&z[0], &out[0], n, act)
+    else:
+        for blk in prange(n_blocks, schedule="static",
+                          num_threads=n_threads):
+            start = blk * ELEM_BLOCK
+            stop = min(start + ELEM_BLOCK, n)
+            _activate(&z[start], &out[start], stop - start, act)
+
+
+# ---- Python entry points, one per dtype (no fused dispatch cost) ----------
+
+def forward_batch_f64(const double[:, ::1] X, const double[::1] w, double b,
+                      double[::1] out, int act, int n_threads):
+    """out[i] = act(X[i].w + b) for every row, float64; releases the GIL."""
+    with nogil:
+        _forward_batch(X, w, b, out, act, n_threads)
+
+
+def forward_batch_f32(const float[:, ::1] X, const float[::1] w, float b,
+                      float[::1] out, int act, int n_threads):
+    """out[i] = act(X[i].w + b) for every row, float32; releases the GIL."""
+    with nogil:
+        _forward_batch(X, w, b, out, act, n_threads)
+
+
+def forward_one_f64(const double[::1] x, const double[::1] w, double b,
+                    int act):
+    """act(x.w + b) for one sample, float64, as a Python float."""
+    cdef double z = _dot(&x[0], &w[0], x.shape[0]) + b
+    if act == CN_ACT_SIGMOID:
+        z = _sigmoid(z)
+    return z
+
+
+def forward_one_f32(const float[::1] x, const float[::1] w, float b,
+                    int act):
+    """act(x.w + b) for one sample, float32, as a Python float."""
+    cdef float z = _dot(&x[0], &w[0], x.shape[0]) + b
+    if act == CN_ACT_SIGMOID:
+        z = _sigmoid(z)
+    return z
+
+
+def activate_f64(const double[::1] z, double[::1] out, int act,
+                 int n_threads):
+    """out = act(z) elementwise, float64; out may be z; releases the GIL."""
+    with nogil:
+        _activate_array(z, out, act, n_threads)
+
+
+def activate_f32(const float[::1] z, float[::1] out, int act,
+                 int n_threads):
+    """out = act(z) elementwise, float32; out may be z; releases the GIL."""
+    with nogil:
+        _activate_array(z, out, act, n_threads)
