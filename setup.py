@@ -128,7 +128,14 @@ extensions = [
         "cneuron._kernels",
         sources=["src/_kernels.pyx"],
         include_dirs=["src"],
-        depends=["src/cn_math.h", "src/cn_kernels.h", "src/cn_kernels_impl.h", "src/cn_omp.h"],
+        depends=[
+            "src/cn_math.h",
+            "src/cn_kernels.h",
+            "src/cn_rows_impl.h",
+            "src/cn_blocks_impl.h",
+            "src/cn_small_dot.h",
+            "src/cn_omp.h",
+        ],
     ),
 ]
 

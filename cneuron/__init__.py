@@ -11,6 +11,7 @@ the batch, its layout or the thread count.
 0.7875
 """
 
+from . import _dispatch  # noqa: F401  (selects the kernels' instruction set first)
 from . import activations, reference
 from ._config import show_config
 from ._neuron import Neuron, neuron_forward, preactivation

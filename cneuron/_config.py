@@ -1,4 +1,4 @@
-"""What this build of cneuron is: version, OpenMP, threads."""
+"""What this build of cneuron is: version, OpenMP, SIMD paths, threads."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def config() -> dict[str, object]:
         "numpy": np.__version__,
         "platform": f"{platform.system()} {platform.machine()}",
         "openmp": bool(_kernels.HAVE_OPENMP),
+        "simd": _kernels.current_isa(),
+        "simd_compiled": ", ".join(_kernels.COMPILED_ISAS),
+        "simd_cpu_max": _kernels.cpu_max_isa(),
         "default_threads": _v.resolve_threads(None),
         "available_cpus": _v.AVAILABLE_CPUS,
     }

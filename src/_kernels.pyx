@@ -2,7 +2,9 @@
 #
 # Organisation (one job per layer):
 #   * src/cn_math.h      scalar point functions (exp, sigmoid), branch-free C
-#   * src/cn_kernels.h   per-row dot product and per-block forward on pointers
+#   * src/cn_kernels.h   per-row dot product and per-block kernels on
+#                        pointers, compiled per instruction set, and the
+#                        dispatch table that picks one at import
 #   * this module        loops over blocks of rows (prange), one fused
 #                        implementation per job over `floating`, and thin `def`
 #                        entry points per dtype that release the GIL.
@@ -19,6 +21,18 @@
 from cython cimport floating
 from cython.parallel cimport prange
 
+cdef extern from *:
+    """
+    #include "cn_kernels.h"
+    static int cn_x86_dispatch(void) { return CN_X86_DISPATCH; }
+    """
+    int cn_x86_dispatch() noexcept
+
+
+def _x86_dispatch():
+    return bool(cn_x86_dispatch())
+
+
 cdef extern from "cn_omp.h" nogil:
     int CN_HAVE_OPENMP
     int cn_omp_max_threads() noexcept
@@ -26,14 +40,21 @@ cdef extern from "cn_omp.h" nogil:
 cdef extern from "cn_kernels.h" nogil:
     int CN_ACT_IDENTITY
     int CN_ACT_SIGMOID
+    int CN_ISA_BASELINE
+    int CN_ISA_AVX2
+    int CN_ISA_AVX512
+    int cn_cpu_max_isa() noexcept
+    int cn_select_isa(int level) noexcept
+    int cn_current_isa() noexcept
     double cn_dot_d(const double *x, const double *w, Py_ssize_t d) noexcept
     float cn_dot_f(const float *x, const float *w, Py_ssize_t d) noexcept
     double cn_sigmoid_d(double z) noexcept
     float cn_sigmoid_f(float z) noexcept
-    void cn_activate_d(const double *z, double *out, Py_ssize_t n,
-                       int act) noexcept
-    void cn_activate_f(const float *z, float *out, Py_ssize_t n,
-                       int act) noexcept
+    # dispatch-table entries (function pointers in C)
+    void cn_activate_span_d(const double *z, double *out, Py_ssize_t n,
+                            int act) noexcept
+    void cn_activate_span_f(const float *z, float *out, Py_ssize_t n,
+                            int act) noexcept
     void cn_forward_rows_d(const double *X, Py_ssize_t n, Py_ssize_t d,
                            const double *w, double b, double *out,
                            int act) noexcept
@@ -50,6 +71,28 @@ cdef Py_ssize_t ELEM_BLOCK = 4096
 ACT_IDENTITY = CN_ACT_IDENTITY
 ACT_SIGMOID = CN_ACT_SIGMOID
 HAVE_OPENMP = bool(CN_HAVE_OPENMP)
+
+#: instruction-set names, indexed by level
+ISA_NAMES = ("baseline", "avx2", "avx512")
+#: variants compiled into this module (only the baseline off x86-64)
+COMPILED_ISAS = ISA_NAMES if _x86_dispatch() else ISA_NAMES[:1]
+
+
+def cpu_max_isa():
+    """Name of the widest instruction set this CPU supports among ISA_NAMES."""
+    return ISA_NAMES[cn_cpu_max_isa()]
+
+
+def select_isa(name):
+    """Use the kernels compiled for instruction set ``name`` (capped at what
+    the CPU supports); returns the name in use. Call only while no kernel
+    runs (at import, or in tests)."""
+    return ISA_NAMES[cn_select_isa(ISA_NAMES.index(name))]
+
+
+def current_isa():
+    """Name of the instruction set the kernels use now."""
+    return ISA_NAMES[cn_current_isa()]
 
 
 def omp_max_threads():
@@ -77,9 +120,9 @@ cdef inline floating _sigmoid(floating z) noexcept nogil:
 cdef inline void _activate(const floating *z, floating *out, Py_ssize_t n,
                            int act) noexcept nogil:
     if floating is double:
-        cn_activate_d(z, out, n, act)
+        cn_activate_span_d(z, out, n, act)
     else:
-        cn_activate_f(z, out, n, act)
+        cn_activate_span_f(z, out, n, act)
 
 
 cdef inline void _forward_rows(const floating *X, Py_ssize_t n, Py_ssize_t d,

@@ -6,9 +6,9 @@
  * from IEEE additions, multiplications, one division, comparisons/selects and
  * integer bit operations only. No libm call, no table lookup: a loop over an
  * array of them vectorizes under IEEE rules (no -ffast-math), and a lane of the
- * vector loop computes bitwise what the scalar code computes, as long as the
- * build does not contract a*b+c into an FMA on one path and not on another
- * (setup.py passes -ffp-contract=off).
+ * vector loop computes bitwise what the scalar code computes, whatever the
+ * instruction set (SSE2, AVX2, AVX-512), as long as the build does not
+ * contract a*b+c into an FMA (setup.py passes -ffp-contract=off).
  *
  * Numerical contract (tested in tests/test_sigmoid.py):
  *   cn_sigmoid_d / cn_sigmoid_f are within 4 ulp of the exact value for every
@@ -23,12 +23,23 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Always inlined: the same source is compiled into every CPU-specific
+ * variant of the array kernels (cn_kernels.h), and GCC only inlines a
+ * baseline function into a function with a wider target when forced. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CN_MATH_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define CN_MATH_INLINE static __forceinline
+#else
+#define CN_MATH_INLINE static inline
+#endif
+
 /* ---- bit casts (memcpy: defined behaviour, compiles to a register move) -- */
 
-static inline uint64_t cn_asuint64(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
-static inline double cn_asdouble(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
-static inline uint32_t cn_asuint32(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
-static inline float cn_asfloat(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+CN_MATH_INLINE uint64_t cn_asuint64(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+CN_MATH_INLINE double cn_asdouble(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+CN_MATH_INLINE uint32_t cn_asuint32(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+CN_MATH_INLINE float cn_asfloat(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
 
 /* ---- exp(x) for x in [-inf, 0] or NaN, double --------------------------- *
  *
@@ -39,8 +50,8 @@ static inline float cn_asfloat(uint32_t u) { float x; memcpy(&x, &u, 4); return 
  * float->int conversion (which would not vectorize on SSE2 for 64-bit ints).
  *
  * exp(r) is the Taylor polynomial of degree 13: on |r| <= 0.3466 its
- * truncation error is below 0.02 ulp; Horner's rule without FMA adds well
- * under 1 ulp.
+ * truncation error is below 0.02 ulp; evaluated as 1 + (r + r^2 t(r)) with
+ * t by Estrin's scheme, rounding adds under 1 ulp.
  *
  * The result p * 2^n is scaled in two steps 2^m1 * 2^m2 with m1 + m2 = -n,
  * each factor a normal number (m1, m2 <= 800), so that results down in the
@@ -56,7 +67,7 @@ static inline float cn_asfloat(uint32_t u) { float x; memcpy(&x, &u, 4); return 
 #define CN_LN2HI_D 0x1.62e42fee00000p-1 /* 6.93147180369123816490e-01 */
 #define CN_LN2LO_D 0x1.a39ef35793c76p-33 /* 1.90821492927058770002e-10 */
 
-static inline double cn_exp_nonpos_d(double x)
+CN_MATH_INLINE double cn_exp_nonpos_d(double x)
 {
     x = (x < CN_EXP_CLAMP_D) ? CN_EXP_CLAMP_D : x;
     double kd = x * CN_INVLN2_D + CN_SHIFT_D;
@@ -65,20 +76,24 @@ static inline double cn_exp_nonpos_d(double x)
     kd = kd - CN_SHIFT_D;
     double r = (x - kd * CN_LN2HI_D) - kd * CN_LN2LO_D;
 
-    double p = 0x1.6124613a86d09p-33;         /* 1/13! */
-    p = p * r + 0x1.1eed8eff8d898p-29;        /* 1/12! */
-    p = p * r + 0x1.ae64567f544e4p-26;        /* 1/11! */
-    p = p * r + 0x1.27e4fb7789f5cp-22;        /* 1/10! */
-    p = p * r + 0x1.71de3a556c734p-19;        /* 1/9!  */
-    p = p * r + 0x1.a01a01a01a01ap-16;        /* 1/8!  */
-    p = p * r + 0x1.a01a01a01a01ap-13;        /* 1/7!  */
-    p = p * r + 0x1.6c16c16c16c17p-10;        /* 1/6!  */
-    p = p * r + 0x1.1111111111111p-7;         /* 1/5!  */
-    p = p * r + 0x1.5555555555555p-5;         /* 1/4!  */
-    p = p * r + 0x1.5555555555555p-3;         /* 1/3!  */
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    /* exp(r) = 1 + (r + r^2 t(r)), t(r) = sum_{k=2..13} r^(k-2)/k! evaluated by
+     * Estrin's scheme: short dependency chains, so the vector loop is not
+     * latency-bound; the big terms are added last, so rounding errors of t
+     * are damped by r^2 <= 0.121. */
+    double r2 = r * r;
+    double r4 = r2 * r2;
+    double r8 = r4 * r4;
+    double a0 = 0.5 + r * 0x1.5555555555555p-3;                       /* 1/2!, 1/3!   */
+    double a1 = 0x1.5555555555555p-5 + r * 0x1.1111111111111p-7;      /* 1/4!, 1/5!   */
+    double a2 = 0x1.6c16c16c16c17p-10 + r * 0x1.a01a01a01a01ap-13;    /* 1/6!, 1/7!   */
+    double a3 = 0x1.a01a01a01a01ap-16 + r * 0x1.71de3a556c734p-19;    /* 1/8!, 1/9!   */
+    double a4 = 0x1.27e4fb7789f5cp-22 + r * 0x1.ae64567f544e4p-26;    /* 1/10!, 1/11! */
+    double a5 = 0x1.1eed8eff8d898p-29 + r * 0x1.6124613a86d09p-33;    /* 1/12!, 1/13! */
+    double b0 = a0 + r2 * a1;
+    double b1 = a2 + r2 * a3;
+    double b2 = a4 + r2 * a5;
+    double t = (b0 + r4 * b1) + r8 * b2;
+    double p = 1.0 + (r + r2 * t);
 
     uint64_t m1 = m >> 1;
     uint64_t m2 = m - m1;
@@ -98,7 +113,7 @@ static inline double cn_exp_nonpos_d(double x)
 #define CN_LN2HI_F 0x1.62e400p-1f /* 6.9314575195e-01 */
 #define CN_LN2LO_F 0x1.7f7d1cp-20f /* 1.4286067653e-06 */
 
-static inline float cn_exp_nonpos_f(float x)
+CN_MATH_INLINE float cn_exp_nonpos_f(float x)
 {
     x = (x < CN_EXP_CLAMP_F) ? CN_EXP_CLAMP_F : x;
     float kd = x * CN_INVLN2_F + CN_SHIFT_F;
@@ -106,14 +121,14 @@ static inline float cn_exp_nonpos_f(float x)
     kd = kd - CN_SHIFT_F;
     float r = (x - kd * CN_LN2HI_F) - kd * CN_LN2LO_F;
 
-    float p = 0x1.a01a02p-13f;                /* 1/7! */
-    p = p * r + 0x1.6c16c2p-10f;              /* 1/6! */
-    p = p * r + 0x1.111112p-7f;               /* 1/5! */
-    p = p * r + 0x1.555556p-5f;               /* 1/4! */
-    p = p * r + 0x1.555556p-3f;               /* 1/3! */
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    /* exp(r) = 1 + (r + r^2 t(r)), t(r) = sum_{k=2..7} r^(k-2)/k!, Estrin */
+    float r2 = r * r;
+    float r4 = r2 * r2;
+    float a0 = 0.5f + r * 0x1.555556p-3f;                 /* 1/2!, 1/3! */
+    float a1 = 0x1.555556p-5f + r * 0x1.111112p-7f;       /* 1/4!, 1/5! */
+    float a2 = 0x1.6c16c2p-10f + r * 0x1.a01a02p-13f;     /* 1/6!, 1/7! */
+    float t = (a0 + r2 * a1) + r4 * a2;
+    float p = 1.0f + (r + r2 * t);
 
     uint32_t m1 = m >> 1;
     uint32_t m2 = m - m1;
@@ -129,7 +144,7 @@ static inline float cn_exp_nonpos_f(float x)
  * two roundings; for z >= 0 the error of e is damped by e/(1+e) <= 1/2.
  * z = +-inf: e = 0, giving exactly 1 and 0. NaN: `z >= 0` is false, so
  * num = e = NaN and the quotient is NaN. */
-static inline double cn_sigmoid_d(double z)
+CN_MATH_INLINE double cn_sigmoid_d(double z)
 {
     double a = (z < 0.0) ? -z : z;
     double e = cn_exp_nonpos_d(-a);
@@ -137,7 +152,7 @@ static inline double cn_sigmoid_d(double z)
     return num / (1.0 + e);
 }
 
-static inline float cn_sigmoid_f(float z)
+CN_MATH_INLINE float cn_sigmoid_f(float z)
 {
     float a = (z < 0.0f) ? -z : z;
     float e = cn_exp_nonpos_f(-a);

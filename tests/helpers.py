@@ -67,11 +67,11 @@ def defined_order_z(X, w, b):
     numpy elementwise arithmetic in the array's dtype emulates the kernel:
     lane k sums the products of features i = k (mod L) in increasing i, from
     the first product; a halving tree adds lane k+h into k, skipping empty
-    lanes; then the bias. L = 8 for float64, 16 for float32.
+    lanes; then the bias. L = 16 for float64, 32 for float32.
     """
     X = np.asarray(X)
     dtype = X.dtype.type
-    L = 8 if dtype == np.float64 else 16
+    L = 16 if dtype == np.float64 else 32
     n, d = X.shape
     P = X * np.asarray(w, dtype=dtype)
     acc = np.zeros((n, L), dtype=dtype)

@@ -1,8 +1,10 @@
 /*
- * cn_kernels_impl.h -- type-generic bodies, included by cn_kernels.h once per
- * dtype with CN_T (the element type), CN_SFX(name) (name + dtype suffix),
- * CN_LANES (number of fixed partial sums) and CN_SIGMOID defined.
- * Not a standalone header: no include guard on purpose.
+ * cn_rows_impl.h -- type-generic row primitives, included by cn_kernels.h
+ * once per dtype with CN_T (element type), CN_SFX(name) (name + dtype
+ * suffix), CN_LANES (number of fixed partial sums) and CN_SIGMOID defined.
+ * Everything here is always inlined: it is compiled into each CPU-specific
+ * variant of the block kernels (cn_blocks_impl.h). No include guard on
+ * purpose.
  */
 
 /* z = x.w (without bias) for one contiguous row of d >= 1 features.
@@ -14,12 +16,15 @@
  *   a halving tree then adds lane k+h into lane k, h = CN_LANES/2, ..., 1,
  *   skipping empty lanes (after each level, lane j is empty iff j >= d).
  * Every path that computes a row (one sample, a batch, any thread, any
- * specialisation below) performs exactly these operations. */
+ * instruction set, any specialisation) performs exactly these operations. */
+/* The reference implementation of the order (plain C, used for one sample
+ * and wherever no vector code is compiled). */
 CN_INLINE CN_T CN_SFX(cn_dot)(const CN_T *x, const CN_T *w, ptrdiff_t d)
 {
     CN_T acc[CN_LANES];
-    ptrdiff_t i;
     if (d >= CN_LANES) {
+        /* every lane is non-empty: the full tree */
+        ptrdiff_t i;
         for (int k = 0; k < CN_LANES; k++)
             acc[k] = x[k] * w[k];
         for (i = CN_LANES; i + CN_LANES <= d; i += CN_LANES)
@@ -27,21 +32,27 @@ CN_INLINE CN_T CN_SFX(cn_dot)(const CN_T *x, const CN_T *w, ptrdiff_t d)
                 acc[k] += x[i + k] * w[i + k];
         for (int k = 0; i + k < d; k++)
             acc[k] += x[i + k] * w[i + k];
-    } else {
-        for (int k = 0; k < d; k++)
-            acc[k] = x[k] * w[k];
-    }
-    for (int h = CN_LANES / 2; h >= 1; h /= 2)
-        for (int k = 0; k < h; k++)
-            if (k + h < d)
+        for (int h = CN_LANES / 2; h >= 1; h /= 2)
+            for (int k = 0; k < h; k++)
                 acc[k] += acc[k + h];
+        return acc[0];
+    }
+    for (int k = 0; k < d; k++)
+        acc[k] = x[k] * w[k];
+    /* lane k + h is non-empty iff k + h < d: add it for k < min(h, d - h) */
+    for (int h = CN_LANES / 2; h >= 1; h /= 2) {
+        ptrdiff_t m = (d - h < h) ? d - h : h;
+        for (int k = 0; k < m; k++)
+            acc[k] += acc[k + h];
+    }
     return acc[0];
 }
 
-/* out[r] = X[r, :].w + b for n rows of width d (a compile-time constant
- * where this is inlined with a literal d, so the dot product unrolls). */
-CN_INLINE void CN_SFX(cn_rows_z)(const CN_T *X, ptrdiff_t n, ptrdiff_t d,
-                                 const CN_T *w, CN_T b, CN_T *out)
+/* out[r] = X[r, :].w + b for n rows of width d. Inlined with a literal d,
+ * the dot product unrolls completely and the loop over rows vectorizes
+ * across rows (several rows per vector). */
+CN_INLINE void CN_SFX(cn_rows_z)(const CN_T *CN_RESTRICT X, ptrdiff_t n, ptrdiff_t d,
+                                 const CN_T *CN_RESTRICT w, CN_T b, CN_T *CN_RESTRICT out)
 {
     for (ptrdiff_t r = 0; r < n; r++)
         out[r] = CN_SFX(cn_dot)(X + r * d, w, d) + b;
@@ -73,26 +84,4 @@ CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int ac
         for (ptrdiff_t j = 0; j < n; j++)
             dst[j] = src[j];
     }
-}
-
-/* out[r] = act(X[r, :].w + b) for the n rows of a C-contiguous block X of
- * width d: one pass over X; z goes to out, then act runs in place over the
- * block while it is still in cache. */
-static inline void CN_SFX(cn_forward_rows)(const CN_T *X, ptrdiff_t n, ptrdiff_t d,
-                                           const CN_T *w, CN_T b, CN_T *out, int act)
-{
-    /* one clone per small width: same operations, unrolled */
-    switch (d) {
-    case 1: CN_SFX(cn_rows_z)(X, n, 1, w, b, out); break;
-    case 2: CN_SFX(cn_rows_z)(X, n, 2, w, b, out); break;
-    case 3: CN_SFX(cn_rows_z)(X, n, 3, w, b, out); break;
-    case 4: CN_SFX(cn_rows_z)(X, n, 4, w, b, out); break;
-    case 5: CN_SFX(cn_rows_z)(X, n, 5, w, b, out); break;
-    case 6: CN_SFX(cn_rows_z)(X, n, 6, w, b, out); break;
-    case 7: CN_SFX(cn_rows_z)(X, n, 7, w, b, out); break;
-    case 8: CN_SFX(cn_rows_z)(X, n, 8, w, b, out); break;
-    case 16: CN_SFX(cn_rows_z)(X, n, 16, w, b, out); break;
-    default: CN_SFX(cn_rows_z)(X, n, d, w, b, out); break;
-    }
-    CN_SFX(cn_activate)(out, out, n, act);
 }
