@@ -83,14 +83,23 @@ CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_
                                              CN_T *CN_RESTRICT out, int act)
 {
     /* small widths: the contract's expression written out (cn_small_dot.h),
-     * so that the loop over rows vectorizes, several rows per vector */
-#define CN_SMALL_CASE(D)                                               \
-    case D:                                                            \
-        for (ptrdiff_t r = 0; r < n; r++) {                            \
-            const CN_T *CN_RESTRICT x = X + r * (D);                   \
-            out[r] = CN_DOT_##D(x, w) + b;                             \
-        }                                                              \
-        break;
+     * so that the loop over rows vectorizes, several rows per vector; with
+     * the sigmoid in the same loop, the loads of later rows overlap the
+     * arithmetic of earlier ones */
+#define CN_SMALL_CASE(D)                                                   \
+    case D:                                                                \
+        if (act == CN_ACT_SIGMOID) {                                       \
+            for (ptrdiff_t r = 0; r < n; r++) {                            \
+                const CN_T *CN_RESTRICT x = X + r * (D);                   \
+                out[r] = CN_SIGMOID(CN_DOT_##D(x, w) + b);                 \
+            }                                                              \
+        } else {                                                           \
+            for (ptrdiff_t r = 0; r < n; r++) {                            \
+                const CN_T *CN_RESTRICT x = X + r * (D);                   \
+                out[r] = CN_DOT_##D(x, w) + b;                             \
+            }                                                              \
+        }                                                                  \
+        return;
     switch (d) {
     CN_SMALL_CASE(1) CN_SMALL_CASE(2) CN_SMALL_CASE(3) CN_SMALL_CASE(4)
     CN_SMALL_CASE(5) CN_SMALL_CASE(6) CN_SMALL_CASE(7) CN_SMALL_CASE(8)

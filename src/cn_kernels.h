@@ -94,6 +94,7 @@
 #define CN_T double
 #define CN_SFX(name) name##_d
 #define CN_LANES 16
+#define CN_SIGMOID cn_sigmoid_d
 #define CN_TARGET
 #define CN_VBYTES 16
 #define CN_FN(name) name##_d_baseline
@@ -118,12 +119,14 @@
 #undef CN_VBYTES
 #endif
 #undef CN_LANES
+#undef CN_SIGMOID
 #undef CN_T
 #undef CN_SFX
 
 #define CN_T float
 #define CN_SFX(name) name##_f
 #define CN_LANES 32
+#define CN_SIGMOID cn_sigmoid_f
 #define CN_TARGET
 #define CN_VBYTES 16
 #define CN_FN(name) name##_f_baseline
@@ -148,6 +151,7 @@
 #undef CN_VBYTES
 #endif
 #undef CN_LANES
+#undef CN_SIGMOID
 #undef CN_T
 #undef CN_SFX
 

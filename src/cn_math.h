@@ -34,6 +34,16 @@
 #define CN_MATH_INLINE static inline
 #endif
 
+/* |x| as one AND of the sign bit (a compiler builtin, never a libm call) */
+#if defined(__GNUC__) || defined(__clang__)
+#define CN_FABS(x) __builtin_fabs(x)
+#define CN_FABSF(x) __builtin_fabsf(x)
+#else
+#include <math.h>
+#define CN_FABS(x) fabs(x)
+#define CN_FABSF(x) fabsf(x)
+#endif
+
 /* ---- bit casts (memcpy: defined behaviour, compiles to a register move) -- */
 
 CN_MATH_INLINE uint64_t cn_asuint64(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
@@ -146,7 +156,7 @@ CN_MATH_INLINE float cn_exp_nonpos_f(float x)
  * num = e = NaN and the quotient is NaN. */
 CN_MATH_INLINE double cn_sigmoid_d(double z)
 {
-    double a = (z < 0.0) ? -z : z;
+    double a = CN_FABS(z);
     double e = cn_exp_nonpos_d(-a);
     double num = (z >= 0.0) ? 1.0 : e;
     return num / (1.0 + e);
@@ -154,7 +164,7 @@ CN_MATH_INLINE double cn_sigmoid_d(double z)
 
 CN_MATH_INLINE float cn_sigmoid_f(float z)
 {
-    float a = (z < 0.0f) ? -z : z;
+    float a = CN_FABSF(z);
     float e = cn_exp_nonpos_f(-a);
     float num = (z >= 0.0f) ? 1.0f : e;
     return num / (1.0f + e);
