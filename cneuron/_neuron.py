@@ -83,13 +83,19 @@ class Neuron:
     0.7875
     """
 
-    __slots__ = ("_act", "_b", "_code", "_w")
+    __slots__ = ("_act", "_b", "_code", "_one", "_w")
 
     def __init__(self, weights: Any, bias: Any = 0.0, activation: str = "sigmoid") -> None:
         w = _v.coerce_weights(weights)
-        self._b = _v.coerce_bias(bias, w.dtype)
+        b = _v.coerce_bias(bias, w.dtype)
         self._act, self._code = resolve(activation)
+        self._set(w, b)
+
+    def _set(self, w: np.ndarray, b: float) -> None:
+        """Install validated weights and bias (and the one-sample kernel)."""
         self._w = w
+        self._b = b
+        self._one = _kernels.OneSample(w, b, self._code)
 
     # ---- attributes --------------------------------------------------------
 
@@ -101,8 +107,7 @@ class Neuron:
     @weights.setter
     def weights(self, value: Any) -> None:
         w = _v.coerce_weights(value)
-        self._b = _v.coerce_bias(self._b, w.dtype)
-        self._w = w
+        self._set(w, _v.coerce_bias(self._b, w.dtype))
 
     @property
     def bias(self) -> float:
@@ -111,7 +116,7 @@ class Neuron:
 
     @bias.setter
     def bias(self, value: Any) -> None:
-        self._b = _v.coerce_bias(value, self._w.dtype)
+        self._set(self._w, _v.coerce_bias(value, self._w.dtype))
 
     @property
     def activation(self) -> str:
@@ -172,6 +177,10 @@ class Neuron:
         float or ndarray
             A Python float for one sample, an array (n_samples,) for a batch.
         """
+        if out is None:
+            y = self._one(x)  # one native contiguous sample: no validation round trip
+            if y is not None:
+                return y
         return _forward(x, self._w, self._b, self._code, out, num_threads)
 
     __call__ = forward

@@ -232,3 +232,101 @@ def activate_f32(const float[::1] z, float[::1] out, int act,
     """out = act(z) elementwise, float32; out may be z; releases the GIL."""
     with nogil:
         _activate_array(z, out, act, n_threads)
+
+
+# ---- one sample, without the validation round trip ---------------------------
+
+from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_STRIDES, PyBuffer_Release,
+                             PyObject_CheckBuffer, PyObject_GetBuffer)
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
+from cpython.long cimport PyLong_CheckExact
+
+
+cdef class OneSample:
+    """act(x.w + b) for one sample, for a model whose weights were validated.
+
+    ``__call__(x)`` returns a Python float when ``x`` is a native,
+    C-contiguous 1-D buffer of the model's dtype and length (the common case
+    of a numpy row); otherwise ``None``, and the caller takes the general,
+    validating path. It computes with the same row function as the batch
+    kernels, so both give bitwise the same result.
+    """
+
+    cdef const double[::1] w64
+    cdef const float[::1] w32
+    cdef double b
+    cdef int act
+    cdef int is_f64
+    cdef Py_ssize_t d
+
+    def __init__(self, w, double b, int act):
+        if w.dtype.itemsize == 8:
+            self.w64 = w
+            self.is_f64 = 1
+        else:
+            self.w32 = w
+            self.is_f64 = 0
+        self.d = w.shape[0]
+        self.b = b
+        self.act = act
+
+    def __call__(self, x):
+        cdef Py_buffer view
+        cdef double z
+        cdef float zf
+        cdef Py_ssize_t itemsize = 8 if self.is_f64 else 4
+        if type(x) is list or type(x) is tuple:
+            return self._sequence(x)
+        if not PyObject_CheckBuffer(x):
+            return None
+        PyObject_GetBuffer(x, &view, PyBUF_STRIDES | PyBUF_FORMAT)
+        try:
+            if (view.ndim != 1 or view.shape[0] != self.d
+                    or view.strides[0] != itemsize
+                    or view.format == NULL or view.format[1] != 0):
+                return None
+            if self.is_f64:
+                if view.format[0] != b"d":
+                    return None
+                z = cn_dot_d(<const double *>view.buf, &self.w64[0], self.d) + self.b
+                if self.act == CN_ACT_SIGMOID:
+                    z = cn_sigmoid_d(z)
+                return z
+            if view.format[0] != b"f":
+                return None
+            zf = cn_dot_f(<const float *>view.buf, &self.w32[0], self.d) + <float>self.b
+            if self.act == CN_ACT_SIGMOID:
+                zf = cn_sigmoid_f(zf)
+            return zf
+        finally:
+            PyBuffer_Release(&view)
+
+    cdef object _sequence(self, seq):
+        """A list or tuple of Python floats and small ints, converted as numpy
+        converts them; anything else goes the general way."""
+        cdef Py_ssize_t k, n = len(seq)
+        cdef double buf64[64]
+        cdef float buf32[64]
+        cdef double v, z
+        cdef float zf
+        if n != self.d or n > 64:
+            return None
+        for k in range(n):
+            item = seq[k]
+            if PyFloat_CheckExact(item):
+                v = PyFloat_AS_DOUBLE(item)
+            elif PyLong_CheckExact(item) and -(1 << 53) <= item <= (1 << 53):
+                v = <double>(<long long>item)
+            else:
+                return None
+            buf64[k] = v
+            buf32[k] = <float>v
+        if self.is_f64:
+            z = cn_dot_d(buf64, &self.w64[0], n) + self.b
+            if self.act == CN_ACT_SIGMOID:
+                z = cn_sigmoid_d(z)
+            return z
+        zf = cn_dot_f(buf32, &self.w32[0], n) + <float>self.b
+        if self.act == CN_ACT_SIGMOID:
+            zf = cn_sigmoid_f(zf)
+        return zf

@@ -141,3 +141,57 @@ def test_repr():
     r = repr(cn.Neuron(np.arange(100, dtype=np.float32), activation="identity"))
     assert r.startswith("Neuron(weights=[ 0.,  1.,  2., ..., 97., 98., 99.]")
     assert r.endswith("activation='identity', dtype=float32)")
+
+
+# ---- the one-sample fast path agrees with the general path ---------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_sample_forms_agree_bitwise(dtype, rng):
+    w = rng.standard_normal(7).astype(dtype)
+    n = cn.Neuron(w, bias=0.25)
+    X = rng.standard_normal((5, 7)).astype(dtype)
+    batch = n(X)
+    row = X[2]
+    forms = [
+        row,
+        row.copy(),
+        row.astype(row.dtype.newbyteorder(">")),
+        np.repeat(row, 2)[::2],  # strided
+        np.asfortranarray(X)[2],  # strided view of a Fortran array
+    ]
+    if dtype == np.float64:
+        forms += [row.tolist(), tuple(row.tolist())]
+    for form in forms:
+        y = n(form)
+        assert type(y) is float
+        assert y == batch[2]
+        assert n.preactivation(form) == n.preactivation(X)[2]
+
+
+def test_one_sample_lists_of_ints_and_mixed():
+    n = cn.Neuron([0.5, -0.25, 2.0], bias=1.0, activation="identity")
+    assert n([1, 2, 3]) == 7.0
+    assert n((1, 2.0, 3)) == 7.0
+    assert n([True, 2, 3]) == 7.0  # bools take the general path
+    assert n([2**60, 0, 0]) == 0.5 * 2.0**60 + 1.0  # big ints too
+    assert n(np.array([1, 2, 3], dtype=np.int8)) == 7.0
+    f32 = cn.Neuron(np.array([0.1, 0.2, 0.3], np.float32))
+    assert f32([1.0, 2.0, 3.0]) == f32(np.array([1.0, 2.0, 3.0], np.float32))
+    assert f32(np.array([1.0, 2.0, 3.0])) == f32([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="expected 3 features, got 2"):
+        n([1.0, 2.0])
+    with pytest.raises(TypeError, match="real numbers"):
+        n(["a", "b", "c"])
+
+
+def test_one_sample_follows_weight_and_bias_changes():
+    n = cn.Neuron([1.0, 1.0], bias=0.0, activation="identity")
+    x = np.array([1.0, 2.0])
+    assert n(x) == 3.0
+    n.bias = 1.0
+    assert n(x) == 4.0
+    n.weights = [2.0, 2.0]
+    assert n(x) == 7.0
+    n.weights = np.array([1.0, 1.0, 1.0], dtype=np.float32)
+    assert n(np.ones(3, np.float32)) == 4.0
