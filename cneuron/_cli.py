@@ -1,7 +1,8 @@
 """The command line: ``cneuron`` and ``python -m cneuron``.
 
-Subcommands: ``demo`` (the article's neurons and a speed table) and ``info``
-(version, OpenMP, threads).
+Subcommands: ``demo`` (the article's neurons and a speed table), ``bench``
+(cneuron against the pure-Python reference, numpy, scipy and torch by batch
+size) and ``info`` (version, OpenMP, SIMD path, threads).
 """
 
 from __future__ import annotations
@@ -36,7 +37,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=1_000_000,
         help="batch size of the speed table (default 1,000,000; 0 skips it)",
     )
-    sub.add_parser("info", help="print version, OpenMP support and threads")
+    bench = sub.add_parser(
+        "bench", help="compare cneuron with the reference, numpy, scipy and torch"
+    )
+    bench.add_argument(
+        "--batches",
+        type=lambda t: tuple(_positive_int(v) for v in t.split(":")),
+        default=None,
+        help="batch sizes separated by ':' (default 1:10:...:10_000_000)",
+    )
+    bench.add_argument("--features", type=_positive_int, default=4, help="features (default 4)")
+    bench.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    bench.add_argument("--plot", metavar="FILE", help="save a log-log throughput plot (PNG)")
+    bench.add_argument(
+        "--min-time",
+        type=float,
+        default=0.05,
+        help="seconds each timing run lasts at least (default 0.05)",
+    )
+    sub.add_parser("info", help="print version, build (OpenMP, SIMD paths) and threads")
     return parser
 
 
@@ -47,6 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._demo import run
 
         run(args.samples)
+    elif args.command == "bench":
+        from ._bench import DEFAULT_BATCHES
+        from ._bench import main as bench_main
+
+        if args.features < 1:
+            build_parser().error("--features must be at least 1")
+        bench_main(
+            batches=args.batches or DEFAULT_BATCHES,
+            n_features=args.features,
+            dtype=args.dtype,
+            plot_path=args.plot,
+            min_time=args.min_time,
+        )
     elif args.command == "info":
         from ._config import show_config
 

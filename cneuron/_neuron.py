@@ -83,7 +83,7 @@ class Neuron:
     0.7875
     """
 
-    __slots__ = ("_act", "_b", "_code", "_one", "_w")
+    __slots__ = ("_act", "_b", "_code", "_fast", "_w")
 
     def __init__(self, weights: Any, bias: Any = 0.0, activation: str = "sigmoid") -> None:
         w = _v.coerce_weights(weights)
@@ -92,10 +92,10 @@ class Neuron:
         self._set(w, b)
 
     def _set(self, w: np.ndarray, b: float) -> None:
-        """Install validated weights and bias (and the one-sample kernel)."""
+        """Install validated weights and bias (and the fast path built on them)."""
         self._w = w
         self._b = b
-        self._one = _kernels.OneSample(w, b, self._code)
+        self._fast = _kernels.FastForward(w, b, self._code, _v.AVAILABLE_CPUS)
 
     # ---- attributes --------------------------------------------------------
 
@@ -177,8 +177,8 @@ class Neuron:
         float or ndarray
             A Python float for one sample, an array (n_samples,) for a batch.
         """
-        if out is None:
-            y = self._one(x)  # one native contiguous sample: no validation round trip
+        if out is None and num_threads is None:
+            y = self._fast(x)  # native input: no validation round trip
             if y is not None:
                 return y
         return _forward(x, self._w, self._b, self._code, out, num_threads)

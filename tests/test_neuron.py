@@ -195,3 +195,22 @@ def test_one_sample_follows_weight_and_bias_changes():
     assert n(x) == 7.0
     n.weights = np.array([1.0, 1.0, 1.0], dtype=np.float32)
     assert n(np.ones(3, np.float32)) == 4.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_batch_forms_through_the_neuron_agree_bitwise(dtype, rng):
+    n = cn.Neuron(rng.standard_normal(5).astype(dtype), bias=-0.5)
+    X = rng.standard_normal((300, 5)).astype(dtype)
+    expect = cn.neuron_forward(X, n.weights, n.bias)  # the general, validating path
+    ro = X.copy()
+    ro.setflags(write=False)
+    for form in (X, ro, np.asfortranarray(X), X.astype(X.dtype.newbyteorder(">")),
+                 np.repeat(X, 2, axis=1)[:, ::2], X.astype(np.float16).astype(dtype)):
+        y = n(form)
+        assert y.dtype == dtype and y.shape == (300,)
+        if form.dtype == dtype and np.array_equal(form, X):
+            np.testing.assert_array_equal(y, expect)
+    assert n(X[:0]).shape == (0,)
+    assert n(X[:1]).tolist() == expect[:1].tolist()
+    with pytest.raises(ValueError, match="expected 5 features, got 4"):
+        n(X[:, :4])
