@@ -11,8 +11,11 @@ the batch, its layout or the thread count.
 0.7875
 """
 
-from . import _dispatch  # noqa: F401  (selects the kernels' instruction set first)
-from . import activations, reference
+from . import (
+    _dispatch,  # noqa: F401  (selects the kernels' instruction set first)
+    activations,
+    reference,
+)
 from ._config import show_config
 from ._neuron import Neuron, neuron_forward, preactivation
 from ._version import __version__

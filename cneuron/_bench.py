@@ -189,9 +189,7 @@ def _fmt_time(s: float) -> str:
     return f"{s / 1e-9:7.1f} ns"
 
 
-def report(
-    results: list[Result], names: list[str], notes: dict[str, Any], file: TextIO
-) -> None:
+def report(results: list[Result], names: list[str], notes: dict[str, Any], file: TextIO) -> None:
     """Print the comparison: per batch size, time, GB/s, fraction of read, ratios."""
 
     def p(line: str = "") -> None:
@@ -209,8 +207,7 @@ def report(
     for res in results:
         p()
         p(f"batch {res.batch:,} x {res.n_features} ({res.nbytes / 1e6:.3g} MB of X)")
-        p(f"  {'contender':<14}{'median':>11}{'GB/s of X':>11}{'of read':>9}"
-          f"{'cneuron is':>12}")
+        p(f"  {'contender':<14}{'median':>11}{'GB/s of X':>11}{'of read':>9}{'cneuron is':>12}")
         t_read = res.seconds.get("read of X")
         t_cn = res.seconds.get("cneuron")
         for name in names:
@@ -277,7 +274,10 @@ def main(
     """Run, print and optionally plot the benchmark."""
     out = file if file is not None else sys.stdout
     results, names, notes = run_bench(
-        batches, n_features, dtype, min_time,
+        batches,
+        n_features,
+        dtype,
+        min_time,
         progress=lambda msg: print(msg, file=sys.stderr) if sys.stderr.isatty() else None,
     )
     report(results, names, notes, out)

@@ -204,8 +204,14 @@ def test_batch_forms_through_the_neuron_agree_bitwise(dtype, rng):
     expect = cn.neuron_forward(X, n.weights, n.bias)  # the general, validating path
     ro = X.copy()
     ro.setflags(write=False)
-    for form in (X, ro, np.asfortranarray(X), X.astype(X.dtype.newbyteorder(">")),
-                 np.repeat(X, 2, axis=1)[:, ::2], X.astype(np.float16).astype(dtype)):
+    for form in (
+        X,
+        ro,
+        np.asfortranarray(X),
+        X.astype(X.dtype.newbyteorder(">")),
+        np.repeat(X, 2, axis=1)[:, ::2],
+        X.astype(np.float16).astype(dtype),
+    ):
         y = n(form)
         assert y.dtype == dtype and y.shape == (300,)
         if form.dtype == dtype and np.array_equal(form, X):
