@@ -8,6 +8,10 @@ Extension modules are compiled from ``src/`` into the ``cneuron`` package.
   compiler that builds the extensions. Without it the build warns and goes on
   serial (the kernels compile either way; see src/cn_omp.h).
   ``CNEURON_NO_OPENMP=1`` forces the serial build.
+* On x86-64 with GCC or clang the block kernels are compiled for the baseline,
+  AVX2 and AVX-512 through function target attributes, and the widest one the
+  CPU supports is chosen at import (``CNEURON_SIMD`` overrides). Elsewhere only
+  portable C is built; ``CNEURON_GENERIC=1`` builds just that here.
 * No -ffast-math (it breaks NaN/inf semantics and reproducibility and can
   flush subnormals process-wide) and no -march=native (wheels must run on any
   CPU of the architecture). -ffp-contract=off keeps a*b+c from being fused
@@ -33,6 +37,9 @@ def _env_flag(name):
 
 BOUNDSCHECK = _env_flag("CNEURON_BOUNDSCHECK")
 NO_OPENMP = _env_flag("CNEURON_NO_OPENMP")
+# Only the portable C kernels: what a compiler without vector extensions or a
+# CPU other than x86-64 builds (no per-CPU variants). For testing that path.
+GENERIC = _env_flag("CNEURON_GENERIC")
 
 COMPILER_DIRECTIVES = {
     "language_level": 3,
@@ -128,6 +135,7 @@ extensions = [
         "cneuron._kernels",
         sources=["src/_kernels.pyx"],
         include_dirs=["src"],
+        define_macros=[("CN_FORCE_GENERIC", "1")] if GENERIC else [],
         depends=[
             "src/cn_math.h",
             "src/cn_kernels.h",

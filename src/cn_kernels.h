@@ -47,14 +47,17 @@
 #endif
 
 /* GCC/clang generic vector types keep cn_dot's lanes in registers; other
- * compilers get the plain loop with the same operations. */
-#if defined(__GNUC__) || defined(__clang__)
+ * compilers get the plain loop with the same operations. CN_FORCE_GENERIC
+ * (setup.py: CNEURON_GENERIC=1) builds what a compiler or CPU without either
+ * feature gets, so that this path is tested too. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(CN_FORCE_GENERIC)
 #define CN_VECTOR_EXT 1
 #else
 #define CN_VECTOR_EXT 0
 #endif
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) \
+    && !defined(CN_FORCE_GENERIC)
 #define CN_X86_DISPATCH 1
 #define CN_TARGET_AVX2 __attribute__((target("avx2")))
 #if defined(__clang__)

@@ -1,0 +1,78 @@
+"""Turn a pytest-benchmark JSON file into the ratios the targets are stated in.
+
+    pytest bench --benchmark-json=bench.json
+    python bench/report.py bench.json
+
+Every ratio compares medians taken in the same run. "read" is ``X.sum()``,
+one pass over the input: the floor a memory-bound kernel approaches.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+# Each target: one or more (case, contender A, contender B, ratio) checks,
+# met when any of them holds: A at least `ratio` times as fast as B, i.e.
+# median(B) / median(A) >= ratio. Alternatives express "or" in the targets
+# ("... or >= 0.8x the speed of one read of X where memory is the limit").
+TARGETS = [
+    [("forward 2000000x4 float64", "cneuron", "numpy", 2.0)],
+    [("forward 200000x64 float64", "cneuron", "numpy", 2.0)],
+    [("forward 200000x64 float64", "cneuron", "read", 0.8)],
+    [("forward 20000x1024 float64", "cneuron", "numpy", 1.1)],
+    [("forward 20000x1024 float64", "cneuron", "read", 0.8)],
+    [("forward 4000000x4 float32", "cneuron", "numpy", 2.0)],
+    [("forward 400000x64 float32", "cneuron", "numpy", 2.0)],
+    [("sigmoid 1e7 float64", "cneuron", "scipy", 3.0)],
+    [("sigmoid 1e7 float64", "cneuron", "torch", 1.5)],
+    [
+        ("threads 2000000x4", "cneuron 2t", "cneuron 1t", 1.6),
+        ("threads 2000000x4", "cneuron 2t", "read", 0.8),
+    ],
+    [
+        ("two calls 2000000x4", "two python threads", "sequence", 1.6),
+        ("two calls 2000000x4", "two python threads", "read", 0.8),
+    ],
+    [("one sample 3 features", "cneuron", "numpy", 2.0)],
+    [("one sample 3 features", "cneuron", "reference", 1 / 1.5)],
+    [("batch 20000x16 float64", "cneuron", "reference", 200.0)],
+]
+
+
+def medians(path: str) -> dict[str, dict[str, float]]:
+    with open(path) as f:
+        data = json.load(f)
+    out: dict[str, dict[str, float]] = {}
+    for b in data["benchmarks"]:
+        who = b.get("extra_info", {}).get("contender", b["name"])
+        out.setdefault(b["group"], {})[who] = b["stats"]["median"]
+    return out
+
+
+def main(path: str) -> int:
+    groups = medians(path)
+    print(f"{'case':<28}{'contender':<20}{'vs':<12}{'ratio':>9}{'target':>9}  met")
+    for alternatives in TARGETS:
+        met = False
+        lines = []
+        for case, a, b, target in alternatives:
+            g = groups.get(case, {})
+            if a not in g or b not in g:
+                lines.append(f"{case:<28}{a:<20}{b:<12}{'not run':>9}{target:>8.2f}x")
+                continue
+            ratio = g[b] / g[a]  # how many times faster a is than b
+            met = met or ratio >= target
+            lines.append(f"{case:<28}{a:<20}{b:<12}{ratio:>8.2f}x{target:>8.2f}x")
+        for i, line in enumerate(lines):
+            tag = ("yes" if met else "NO") if i == 0 else "(or)"
+            print(f"{line}  {tag}")
+    print()
+    for case, g in sorted(groups.items()):
+        ranked = sorted(g.items(), key=lambda kv: kv[1])
+        print(f"{case}: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in ranked))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "bench.json"))

@@ -1,0 +1,107 @@
+"""Every compiled instruction-set path gives bitwise the same results, and
+CNEURON_SIMD chooses the path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from helpers import DTYPES
+
+import cneuron as cn
+from cneuron import _kernels
+
+SUPPORTED = [
+    name
+    for name in _kernels.COMPILED_ISAS
+    if _kernels.ISA_NAMES.index(name) <= _kernels.ISA_NAMES.index(_kernels.cpu_max_isa())
+]
+
+
+@pytest.fixture
+def restore_isa():
+    before = _kernels.current_isa()
+    yield
+    _kernels.select_isa(before)
+
+
+def _outputs(rng, dtype):
+    """Results of every kernel over shapes that reach every code path."""
+    res = []
+    for d in (1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 1000):
+        X = (rng.standard_normal((515, d)) * 4).astype(dtype)
+        w = rng.standard_normal(d).astype(dtype)
+        for act in ("sigmoid", "identity"):
+            for t in (1, 2):
+                res.append(cn.neuron_forward(X, w, 0.375, act, num_threads=t))
+    z = np.concatenate([rng.standard_normal(20_001) * 30, [0.0, -0.0, np.inf, -np.inf, np.nan]])
+    extremes = [-745.0, -744.5, -720.0, -709.0, -103.0, -88.0, 40.0]
+    z = np.concatenate([z, extremes]).astype(dtype)
+    res.append(cn.sigmoid(z))
+    zz = z.copy()
+    res.append(cn.sigmoid(zz, out=zz))
+    return res
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_all_paths_bitwise_identical(dtype, restore_isa):
+    assert "baseline" in SUPPORTED
+    _kernels.select_isa("baseline")
+    expect = _outputs(np.random.default_rng(7), dtype)
+    for name in SUPPORTED:
+        assert _kernels.select_isa(name) == name
+        got = _outputs(np.random.default_rng(7), dtype)
+        for a, b in zip(got, expect):
+            np.testing.assert_array_equal(a, b, err_msg=f"path {name}")
+
+
+def test_selection_is_capped_at_the_cpu(restore_isa):
+    top = _kernels.cpu_max_isa()
+    for name in _kernels.ISA_NAMES:
+        got = _kernels.select_isa(name)
+        capped = _kernels.ISA_NAMES[
+            min(_kernels.ISA_NAMES.index(name), _kernels.ISA_NAMES.index(top))
+        ]
+        assert got == capped == _kernels.current_isa()
+
+
+def _import_with(value):
+    env = dict(os.environ, CNEURON_SIMD=value)
+    code = "import cneuron, cneuron._kernels as k; print(k.current_isa())"
+    return subprocess.run(
+        [sys.executable, "-W", "always", "-c", code], env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("name", ["baseline", "avx2", "avx512", "auto", "AVX2", ""])
+def test_environment_variable_selects_the_path(name):
+    res = _import_with(name)
+    assert res.returncode == 0, res.stderr
+    top = _kernels.cpu_max_isa()
+    key = name.lower() or "auto"
+    want = top if key == "auto" else key
+    rank = _kernels.ISA_NAMES.index
+    expected = want if rank(want) <= rank(top) else top
+    assert res.stdout.strip() == expected
+    capped = key != "auto" and rank(want) > rank(top)
+    assert ("supports up to" in res.stderr) is capped
+
+
+def test_bad_environment_value_is_a_clear_error():
+    res = _import_with("sse9")
+    assert res.returncode != 0
+    assert "CNEURON_SIMD must be one of auto, baseline, avx2, avx512; got 'sse9'" in res.stderr
+
+
+def test_config_names_the_path_in_use():
+    cfg = cn._config.config()
+    assert cfg["simd"] == _kernels.current_isa()
+    assert cfg["simd_cpu_max"] == _kernels.cpu_max_isa()
+    asked = os.environ.get("CNEURON_SIMD", "").lower()
+    if asked and asked != "auto":
+        rank = _kernels.ISA_NAMES.index
+        top = _kernels.cpu_max_isa()
+        assert cfg["simd"] == (asked if rank(asked) <= rank(top) else top)
