@@ -177,10 +177,9 @@ class Neuron:
         float or ndarray
             A Python float for one sample, an array (n_samples,) for a batch.
         """
-        if out is None and num_threads is None:
-            y = self._fast(x)  # native input: no validation round trip
-            if y is not None:
-                return y
+        y = self._fast(x, out, num_threads)  # native input: no validation round trip
+        if y is not None:
+            return y
         return _forward(x, self._w, self._b, self._code, out, num_threads)
 
     __call__ = forward

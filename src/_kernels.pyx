@@ -240,7 +240,7 @@ def activate_f32(const float[::1] z, float[::1] out, int act,
 
 # ---- one sample, without the validation round trip ---------------------------
 
-from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_STRIDES, PyBuffer_Release,
+from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release,
                              PyObject_CheckBuffer, PyObject_GetBuffer)
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
 from cpython.long cimport PyLong_CheckExact
@@ -284,19 +284,28 @@ cdef class FastForward:
         self.max_threads = max_threads
         self.dtype = w.dtype
 
-    def __call__(self, x):
+    def __call__(self, x, out=None, num_threads=None):
         cdef Py_buffer view
         cdef double z
         cdef float zf
         cdef Py_ssize_t itemsize = 8 if self.is_f64 else 4
+        cdef int n_threads
+        if num_threads is None:
+            n_threads = min(cn_omp_max_threads(), self.max_threads)
+        elif type(num_threads) is int and 1 <= num_threads <= 1 << 20:
+            n_threads = min(<int>num_threads, self.max_threads)
+        else:
+            return None
         if type(x) is list or type(x) is tuple:
-            return self._sequence(x)
+            return self._sequence(x) if out is None else None
         if not PyObject_CheckBuffer(x):
             return None
         PyObject_GetBuffer(x, &view, PyBUF_STRIDES | PyBUF_FORMAT)
         try:
             if view.ndim == 2:
-                return self._batch(x, &view)
+                return self._batch(x, &view, out, n_threads)
+            if out is not None:
+                return None
             if (view.ndim != 1 or view.shape[0] != self.d
                     or view.strides[0] != itemsize
                     or view.format == NULL or view.format[1] != 0):
@@ -317,18 +326,41 @@ cdef class FastForward:
         finally:
             PyBuffer_Release(&view)
 
-    cdef object _batch(self, x, Py_buffer *view):
-        """A C-contiguous 2-D buffer of the model's dtype: a new result array."""
+    cdef object _batch(self, x, Py_buffer *view, out, int n_threads):
+        """A C-contiguous 2-D buffer of the model's dtype, into a new array or
+        into ``out`` when that is a writable, contiguous ndarray of the right
+        dtype and length that does not overlap ``x``."""
         cdef Py_ssize_t itemsize = 8 if self.is_f64 else 4
         cdef char code = b"d" if self.is_f64 else b"f"
-        cdef int n_threads
+        cdef Py_ssize_t n = view.shape[0]
+        cdef Py_buffer oview
+        cdef char *xa
+        cdef char *oa
         if (view.shape[1] != self.d or view.format == NULL or view.format[1] != 0
                 or view.format[0] != code
-                or (view.shape[0] > 1 and view.strides[0] != self.d * itemsize)
+                or (n > 1 and view.strides[0] != self.d * itemsize)
                 or view.strides[1] != itemsize):
             return None
-        n_threads = min(cn_omp_max_threads(), self.max_threads)
-        out = _np.empty(view.shape[0], dtype=self.dtype)
+        if out is None:
+            out = _np.empty(n, dtype=self.dtype)
+        else:
+            if type(out) is not _np.ndarray:
+                return None
+            try:
+                PyObject_GetBuffer(out, &oview, PyBUF_STRIDES | PyBUF_FORMAT | PyBUF_WRITABLE)
+            except (BufferError, ValueError):  # read-only: the general path says so
+                return None
+            try:
+                if (oview.ndim != 1 or oview.shape[0] != n or oview.format == NULL
+                        or oview.format[0] != code or oview.format[1] != 0
+                        or (n > 1 and oview.strides[0] != itemsize)):
+                    return None
+                xa = <char *>view.buf
+                oa = <char *>oview.buf
+                if n > 0 and oa < xa + n * self.d * itemsize and xa < oa + n * itemsize:
+                    return None  # overlaps the input: the general path copies
+            finally:
+                PyBuffer_Release(&oview)
         cdef const double[:, ::1] X64
         cdef const float[:, ::1] X32
         cdef double[::1] o64

@@ -220,3 +220,36 @@ def test_batch_forms_through_the_neuron_agree_bitwise(dtype, rng):
     assert n(X[:1]).tolist() == expect[:1].tolist()
     with pytest.raises(ValueError, match="expected 5 features, got 4"):
         n(X[:, :4])
+
+
+def test_neuron_out_and_threads_paths(rng):
+    n = cn.Neuron(rng.standard_normal(4), bias=0.5)
+    X = rng.standard_normal((1000, 4))
+    expect = cn.neuron_forward(X, n.weights, n.bias)
+    for t in (None, 1, 2, np.int64(2)):
+        out = np.empty(1000)
+        assert n.forward(X, out=out, num_threads=t) is out
+        np.testing.assert_array_equal(out, expect)
+    # out that overlaps X: computed aside, then copied
+    buf = X.copy().ravel()
+    Xv = buf[:4000].reshape(1000, 4)
+    n.forward(Xv, out=buf[2000:3000])
+    np.testing.assert_array_equal(buf[2000:3000], expect)
+    ro = np.empty(1000)
+    ro.setflags(write=False)
+    for bad, exc, match in [
+        (ro, ValueError, "writable"),
+        (np.empty(1000, np.float32), TypeError, "dtype float64"),
+        (np.empty(999), ValueError, "shape"),
+        (np.empty(2000)[::2], ValueError, "C-contiguous"),
+        (bytearray(8000), TypeError, "numpy.ndarray"),
+    ]:
+        with pytest.raises(exc, match=match):
+            n.forward(X, out=bad)
+    for bad, exc in [(0, ValueError), (1.0, TypeError), (True, TypeError)]:
+        with pytest.raises(exc, match="num_threads"):
+            n.forward(X, num_threads=bad)
+    with pytest.raises(ValueError, match="one sample"):
+        n.forward(X[0], out=np.empty(1))
+    with pytest.raises(ValueError, match="one sample"):
+        n.forward([1.0, 2.0, 3.0, 4.0], out=np.empty(1))
