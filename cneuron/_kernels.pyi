@@ -4,6 +4,10 @@ import numpy.typing as npt
 
 ACT_IDENTITY: int
 ACT_SIGMOID: int
+ACT_STEP: int
+ACT_RELU: int
+ACT_LEAKY_RELU: int
+ACT_SILU: int
 HAVE_OPENMP: bool
 ISA_NAMES: tuple[str, ...]
 COMPILED_ISAS: tuple[str, ...]
@@ -18,6 +22,7 @@ def forward_batch_f64(
     b: float,
     out: npt.NDArray[np.float64],
     act: int,
+    p0: float,
     n_threads: int,
 ) -> None: ...
 def forward_batch_f32(
@@ -26,24 +31,35 @@ def forward_batch_f32(
     b: float,
     out: npt.NDArray[np.float32],
     act: int,
+    p0: float,
     n_threads: int,
 ) -> None: ...
 def forward_one_f64(
-    x: npt.NDArray[np.float64], w: npt.NDArray[np.float64], b: float, act: int
+    x: npt.NDArray[np.float64], w: npt.NDArray[np.float64], b: float, act: int, p0: float
 ) -> float: ...
 def forward_one_f32(
-    x: npt.NDArray[np.float32], w: npt.NDArray[np.float32], b: float, act: int
+    x: npt.NDArray[np.float32], w: npt.NDArray[np.float32], b: float, act: int, p0: float
 ) -> float: ...
-def activate_f64(
-    z: npt.NDArray[np.float64], out: npt.NDArray[np.float64], act: int, n_threads: int
+def elementwise_f64(
+    z: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+    act: int,
+    p0: float,
+    derive: bool,
+    n_threads: int,
 ) -> None: ...
-def activate_f32(
-    z: npt.NDArray[np.float32], out: npt.NDArray[np.float32], act: int, n_threads: int
+def elementwise_f32(
+    z: npt.NDArray[np.float32],
+    out: npt.NDArray[np.float32],
+    act: int,
+    p0: float,
+    derive: bool,
+    n_threads: int,
 ) -> None: ...
 
 class FastForward:
     def __init__(
-        self, w: npt.NDArray[np.floating], b: float, act: int, max_threads: int
+        self, w: npt.NDArray[np.floating], b: float, act: int, p0: float, max_threads: int
     ) -> None: ...
     def __call__(
         self, x: object, out: object = None, num_threads: object = None

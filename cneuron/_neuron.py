@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _kernels
 from . import _validate as _v
-from .activations import resolve
+from .activations import Activation, get
 
 __all__ = ["Neuron", "neuron_forward", "preactivation"]
 
@@ -28,8 +28,12 @@ _ONE: dict[np.dtype, Callable[..., float]] = {
 }
 
 
-def _forward(X: Any, w: np.ndarray, b: float, code: int, out: Any, num_threads: Any) -> Any:
-    """act(X.w + b) for validated weights ``w`` (its dtype is the model's)."""
+def _forward(
+    X: Any, w: np.ndarray, b: float, act: tuple[int, float], out: Any, num_threads: Any
+) -> Any:
+    """act(X.w + b) for validated weights ``w`` (its dtype is the model's);
+    ``act`` is (kernel code, parameter)."""
+    code, p0 = act
     dtype = w.dtype
     X2, one = _v.coerce_features(X, w.shape[0], dtype)
     n_threads = _v.resolve_threads(num_threads)
@@ -38,20 +42,23 @@ def _forward(X: Any, w: np.ndarray, b: float, code: int, out: Any, num_threads: 
             raise ValueError(
                 "out= receives a batch result; a 1-D x is one sample and gives a float"
             )
-        return _ONE[dtype](X2[0], w, b, code)
+        return _ONE[dtype](X2[0], w, b, code, p0)
     n = X2.shape[0]
     if out is None:
         res = np.empty(n, dtype=dtype)
-        _BATCH[dtype](X2, w, b, res, code, n_threads)
+        _BATCH[dtype](X2, w, b, res, code, p0, n_threads)
         return res
     res = _v.check_out(out, (n,), dtype)
     if np.may_share_memory(res, X2):
         tmp = np.empty(n, dtype=dtype)
-        _BATCH[dtype](X2, w, b, tmp, code, n_threads)
+        _BATCH[dtype](X2, w, b, tmp, code, p0, n_threads)
         res[...] = tmp
     else:
-        _BATCH[dtype](X2, w, b, res, code, n_threads)
+        _BATCH[dtype](X2, w, b, res, code, p0, n_threads)
     return res
+
+
+_IDENTITY = (_kernels.ACT_IDENTITY, 0.0)
 
 
 class Neuron:
@@ -68,8 +75,11 @@ class Neuron:
         with the caller.
     bias : float, default 0.0
         Added to the weighted sum (a scalar or an array of one element).
-    activation : str, default "sigmoid"
-        Name of the activation; ``cneuron.activations.names()`` lists them.
+    activation : str or Activation, default "sigmoid"
+        Name of the activation (``cneuron.activations.names()`` lists them),
+        with its default parameters, or an ``Activation`` from
+        ``cneuron.activations.get(name, **params)``, e.g.
+        ``get("leaky_relu", alpha=0.2)``.
 
     Examples
     --------
@@ -83,19 +93,20 @@ class Neuron:
     0.7875
     """
 
-    __slots__ = ("_act", "_b", "_code", "_fast", "_w")
+    __slots__ = ("_act", "_b", "_fast", "_w")
 
-    def __init__(self, weights: Any, bias: Any = 0.0, activation: str = "sigmoid") -> None:
+    def __init__(self, weights: Any, bias: Any = 0.0, activation: Any = "sigmoid") -> None:
         w = _v.coerce_weights(weights)
         b = _v.coerce_bias(bias, w.dtype)
-        self._act, self._code = resolve(activation)
+        self._act: Activation = get(activation)
         self._set(w, b)
 
     def _set(self, w: np.ndarray, b: float) -> None:
         """Install validated weights and bias (and the fast path built on them)."""
         self._w = w
         self._b = b
-        self._fast = _kernels.FastForward(w, b, self._code, _v.AVAILABLE_CPUS)
+        code, p0 = self._act.kernel_args
+        self._fast = _kernels.FastForward(w, b, code, p0, _v.AVAILABLE_CPUS)
 
     # ---- attributes --------------------------------------------------------
 
@@ -121,7 +132,12 @@ class Neuron:
     @property
     def activation(self) -> str:
         """The activation's name."""
-        return self._act
+        return self._act.name
+
+    @property
+    def activation_params(self) -> dict[str, float]:
+        """The activation's parameters (a copy), e.g. ``{"alpha": 0.01}``."""
+        return self._act.params
 
     @property
     def n_features(self) -> int:
@@ -154,7 +170,7 @@ class Neuron:
         float or ndarray
             A Python float for one sample, an array (n_samples,) for a batch.
         """
-        return _forward(x, self._w, self._b, _kernels.ACT_IDENTITY, out, num_threads)
+        return _forward(x, self._w, self._b, _IDENTITY, out, num_threads)
 
     def forward(self, x: Any, *, out: Any = None, num_threads: Any = None) -> Any:
         """The neuron's output y = f(x.w + b); ``neuron(x)`` is the same.
@@ -180,7 +196,7 @@ class Neuron:
         y = self._fast(x, out, num_threads)  # native input: no validation round trip
         if y is not None:
             return y
-        return _forward(x, self._w, self._b, self._code, out, num_threads)
+        return _forward(x, self._w, self._b, self._act.kernel_args, out, num_threads)
 
     __call__ = forward
 
@@ -192,7 +208,8 @@ class Neuron:
     def __repr__(self) -> str:
         w = np.array2string(self._w, separator=", ", threshold=8, edgeitems=3)
         dt = "" if self._w.dtype == _v.FLOAT64 else f", dtype={self._w.dtype}"
-        return f"Neuron(weights={w}, bias={self._b!r}, activation={self._act!r}{dt})"
+        act = repr(self._act) if self._act.params else repr(self._act.name)
+        return f"Neuron(weights={w}, bias={self._b!r}, activation={act}{dt})"
 
 
 def preactivation(X: Any, w: Any, b: Any = 0.0, *, out: Any = None, num_threads: Any = None) -> Any:
@@ -216,14 +233,14 @@ def preactivation(X: Any, w: Any, b: Any = 0.0, *, out: Any = None, num_threads:
         A Python float for one sample, an array (n_samples,) for a batch.
     """
     wv = _v.coerce_weights(w)
-    return _forward(X, wv, _v.coerce_bias(b, wv.dtype), _kernels.ACT_IDENTITY, out, num_threads)
+    return _forward(X, wv, _v.coerce_bias(b, wv.dtype), _IDENTITY, out, num_threads)
 
 
 def neuron_forward(
     X: Any,
     w: Any,
     b: Any = 0.0,
-    activation: str = "sigmoid",
+    activation: Any = "sigmoid",
     *,
     out: Any = None,
     num_threads: Any = None,
@@ -232,8 +249,9 @@ def neuron_forward(
 
     One pass over X: the weighted sum and the activation are fused, with no
     temporary array. Parameters and result as in ``Neuron.forward``;
-    ``activation`` is a name from ``cneuron.activations.names()``.
+    ``activation`` is a name from ``cneuron.activations.names()`` or an
+    ``Activation`` from ``cneuron.activations.get``.
     """
     wv = _v.coerce_weights(w)
-    _, code = resolve(activation)
-    return _forward(X, wv, _v.coerce_bias(b, wv.dtype), code, out, num_threads)
+    act = get(activation).kernel_args
+    return _forward(X, wv, _v.coerce_bias(b, wv.dtype), act, out, num_threads)

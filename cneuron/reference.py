@@ -18,12 +18,25 @@ from collections.abc import Sequence
 from operator import mul
 
 __all__ = [
+    "ACTIVATIONS",
+    "activation",
+    "derivative",
     "dot",
     "forward_batch",
     "identity",
+    "identity_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
     "neuron_forward",
     "preactivation",
+    "relu",
+    "relu_grad",
     "sigmoid",
+    "sigmoid_grad",
+    "silu",
+    "silu_grad",
+    "step",
+    "step_grad",
 ]
 
 
@@ -46,6 +59,26 @@ def identity(z: float) -> float:
     return float(z)
 
 
+def identity_grad(z: float) -> float:
+    """f'(z) = 1 (NaN for NaN)."""
+    z = float(z)
+    return 1.0 if z == z else z
+
+
+def step(z: float) -> float:
+    """Heaviside step: 1 for z >= 0, else 0 (NaN for NaN)."""
+    z = float(z)
+    if z >= 0.0:
+        return 1.0
+    return 0.0 if z < 0.0 else z
+
+
+def step_grad(z: float) -> float:
+    """0 wherever it exists, and taken as 0 at z = 0 (NaN for NaN)."""
+    z = float(z)
+    return 0.0 if z == z else z
+
+
 def sigmoid(z: float) -> float:
     """The logistic sigmoid 1 / (1 + e^-z), stable for every float z."""
     z = float(z)
@@ -57,22 +90,99 @@ def sigmoid(z: float) -> float:
     return z  # NaN
 
 
-_ACTIVATIONS = {"identity": identity, "sigmoid": sigmoid}
+def sigmoid_grad(z: float) -> float:
+    """sigma'(z) = sigma(z)(1 - sigma(z)) = e / (1 + e)^2, e = exp(-|z|)."""
+    z = float(z)
+    if z != z:
+        return z
+    e = math.exp(-abs(z))
+    return e / (1.0 + e) / (1.0 + e)
 
 
-def _activation(name: str):  # type: ignore[no-untyped-def]
+def relu(z: float) -> float:
+    """max(z, 0) (NaN for NaN)."""
+    z = float(z)
+    if z > 0.0:
+        return z
+    return 0.0 if z <= 0.0 else z
+
+
+def relu_grad(z: float) -> float:
+    """1 for z > 0, else 0 (relu'(0) = 0)."""
+    z = float(z)
+    if z > 0.0:
+        return 1.0
+    return 0.0 if z <= 0.0 else z
+
+
+def leaky_relu(z: float, alpha: float = 0.01) -> float:
+    """z for z > 0, alpha * z otherwise."""
+    z = float(z)
+    return z if z > 0.0 else alpha * z
+
+
+def leaky_relu_grad(z: float, alpha: float = 0.01) -> float:
+    """1 for z > 0, alpha otherwise (leaky_relu'(0) = alpha)."""
+    z = float(z)
+    if z > 0.0:
+        return 1.0
+    return float(alpha) if z <= 0.0 else z
+
+
+def silu(z: float) -> float:
+    """SiLU (swish) z * sigma(z)."""
+    z = float(z)
+    if math.isinf(z):
+        return z if z > 0 else -0.0
+    return z * sigmoid(z)
+
+
+def silu_grad(z: float) -> float:
+    """silu'(z) = sigma(z) (1 + z (1 - sigma(z)))."""
+    z = float(z)
+    if math.isinf(z):
+        return 1.0 if z > 0 else 0.0
+    return sigmoid(z) * (1.0 + z * sigmoid(-z))
+
+
+#: name -> (function, derivative); parameters are keyword arguments of both
+ACTIVATIONS = {
+    "identity": (identity, identity_grad),
+    "step": (step, step_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "relu": (relu, relu_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+    "silu": (silu, silu_grad),
+}
+
+
+def _pair(name: str):  # type: ignore[no-untyped-def]
     try:
-        return _ACTIVATIONS[name]
+        return ACTIVATIONS[name]
     except KeyError:
-        known = ", ".join(sorted(_ACTIVATIONS))
+        known = ", ".join(sorted(ACTIVATIONS))
         raise ValueError(f"unknown activation {name!r}; known: {known}") from None
 
 
+def activation(name: str, z: float, **params: float) -> float:
+    """The activation ``name`` at z, with its parameters (e.g. alpha=0.1)."""
+    return float(_pair(name)[0](z, **params))
+
+
+def derivative(name: str, z: float, **params: float) -> float:
+    """The derivative of the activation ``name`` at z."""
+    return float(_pair(name)[1](z, **params))
+
+
 def neuron_forward(
-    x: Sequence[float], w: Sequence[float], b: float = 0.0, activation: str = "sigmoid"
+    x: Sequence[float],
+    w: Sequence[float],
+    b: float = 0.0,
+    activation: str = "sigmoid",
+    **params: float,
 ) -> float:
     """A neuron's output f(x.w + b) for one sample."""
-    return _activation(activation)(preactivation(x, w, b))
+    return float(_pair(activation)[0](preactivation(x, w, b), **params))
 
 
 def forward_batch(
@@ -80,7 +190,8 @@ def forward_batch(
     w: Sequence[float],
     b: float = 0.0,
     activation: str = "sigmoid",
+    **params: float,
 ) -> list[float]:
     """A neuron's output for each row of a batch, as a list."""
-    f = _activation(activation)
-    return [f(preactivation(x, w, b)) for x in X]
+    f = _pair(activation)[0]
+    return [float(f(preactivation(x, w, b), **params)) for x in X]

@@ -40,6 +40,10 @@ cdef extern from "cn_omp.h" nogil:
 cdef extern from "cn_kernels.h" nogil:
     int CN_ACT_IDENTITY
     int CN_ACT_SIGMOID
+    int CN_ACT_STEP
+    int CN_ACT_RELU
+    int CN_ACT_LEAKY_RELU
+    int CN_ACT_SILU
     int CN_ISA_BASELINE
     int CN_ISA_AVX2
     int CN_ISA_AVX512
@@ -48,19 +52,23 @@ cdef extern from "cn_kernels.h" nogil:
     int cn_current_isa() noexcept
     double cn_dot_d(const double *x, const double *w, Py_ssize_t d) noexcept
     float cn_dot_f(const float *x, const float *w, Py_ssize_t d) noexcept
-    double cn_sigmoid_d(double z) noexcept
-    float cn_sigmoid_f(float z) noexcept
+    double cn_act_point_d(double z, int act, double p0) noexcept
+    float cn_act_point_f(float z, int act, float p0) noexcept
     # dispatch-table entries (function pointers in C)
     void cn_activate_span_d(const double *z, double *out, Py_ssize_t n,
-                            int act) noexcept
+                            int act, double p0) noexcept
     void cn_activate_span_f(const float *z, float *out, Py_ssize_t n,
-                            int act) noexcept
+                            int act, float p0) noexcept
+    void cn_derive_span_d(const double *z, double *out, Py_ssize_t n,
+                          int act, double p0) noexcept
+    void cn_derive_span_f(const float *z, float *out, Py_ssize_t n,
+                          int act, float p0) noexcept
     void cn_forward_rows_d(const double *X, Py_ssize_t n, Py_ssize_t d,
                            const double *w, double b, double *out,
-                           int act) noexcept
+                           int act, double p0) noexcept
     void cn_forward_rows_f(const float *X, Py_ssize_t n, Py_ssize_t d,
                            const float *w, float b, float *out,
-                           int act) noexcept
+                           int act, float p0) noexcept
 
 # Rows per block: z of a block is written to `out` and activated in place
 # while it is still in L1 (256 doubles = 2 KiB).
@@ -74,6 +82,10 @@ cdef Py_ssize_t PARALLEL_MIN_ELEMS = 8192
 
 ACT_IDENTITY = CN_ACT_IDENTITY
 ACT_SIGMOID = CN_ACT_SIGMOID
+ACT_STEP = CN_ACT_STEP
+ACT_RELU = CN_ACT_RELU
+ACT_LEAKY_RELU = CN_ACT_LEAKY_RELU
+ACT_SILU = CN_ACT_SILU
 HAVE_OPENMP = bool(CN_HAVE_OPENMP)
 
 #: instruction-set names, indexed by level
@@ -114,28 +126,34 @@ cdef inline floating _dot(const floating *x, const floating *w,
         return cn_dot_f(x, w, d)
 
 
-cdef inline floating _sigmoid(floating z) noexcept nogil:
+cdef inline floating _act_point(floating z, int act, floating p0) noexcept nogil:
     if floating is double:
-        return cn_sigmoid_d(z)
+        return cn_act_point_d(z, act, p0)
     else:
-        return cn_sigmoid_f(z)
+        return cn_act_point_f(z, act, p0)
 
 
-cdef inline void _activate(const floating *z, floating *out, Py_ssize_t n,
-                           int act) noexcept nogil:
+cdef inline void _span(const floating *z, floating *out, Py_ssize_t n,
+                       int act, floating p0, bint derive) noexcept nogil:
     if floating is double:
-        cn_activate_span_d(z, out, n, act)
+        if derive:
+            cn_derive_span_d(z, out, n, act, p0)
+        else:
+            cn_activate_span_d(z, out, n, act, p0)
     else:
-        cn_activate_span_f(z, out, n, act)
+        if derive:
+            cn_derive_span_f(z, out, n, act, p0)
+        else:
+            cn_activate_span_f(z, out, n, act, p0)
 
 
 cdef inline void _forward_rows(const floating *X, Py_ssize_t n, Py_ssize_t d,
                                const floating *w, floating b, floating *out,
-                               int act) noexcept nogil:
+                               int act, floating p0) noexcept nogil:
     if floating is double:
-        cn_forward_rows_d(X, n, d, w, b, out, act)
+        cn_forward_rows_d(X, n, d, w, b, out, act, p0)
     else:
-        cn_forward_rows_f(X, n, d, w, b, out, act)
+        cn_forward_rows_f(X, n, d, w, b, out, act, p0)
 
 
 # ---- loops over arrays ------------------------------------------------------
@@ -146,6 +164,7 @@ cdef void _forward_batch(
     floating b,                 # IN
     floating[::1] out,          # OUT (n_samples,)
     int act,
+    floating p0,                # the activation's parameter
     int n_threads,
 ) noexcept nogil:
     cdef Py_ssize_t n = X.shape[0]
@@ -159,20 +178,22 @@ cdef void _forward_batch(
             start = blk * ROW_BLOCK
             stop = min(start + ROW_BLOCK, n)
             _forward_rows(&X[start, 0], stop - start, d, &w[0], b,
-                          &out[start], act)
+                          &out[start], act, p0)
     else:
         for blk in prange(n_blocks, schedule="static",
                           num_threads=n_threads):
             start = blk * ROW_BLOCK
             stop = min(start + ROW_BLOCK, n)
             _forward_rows(&X[start, 0], stop - start, d, &w[0], b,
-                          &out[start], act)
+                          &out[start], act, p0)
 
 
-cdef void _activate_array(
+cdef void _elementwise(
     const floating[::1] z,      # IN  (n,)
     floating[::1] out,          # OUT (n,), may be z itself
     int act,
+    floating p0,                # the activation's parameter
+    bint derive,                # the derivative instead of the function
     int n_threads,
 ) noexcept nogil:
     cdef Py_ssize_t n = z.shape[0]
@@ -181,61 +202,58 @@ cdef void _activate_array(
     if n == 0:
         return
     if n_threads <= 1 or n_blocks == 1 or n < PARALLEL_MIN_ELEMS:
-        _activate(&z[0], &out[0], n, act)
+        _span(&z[0], &out[0], n, act, p0, derive)
     else:
         for blk in prange(n_blocks, schedule="static",
                           num_threads=n_threads):
             start = blk * ELEM_BLOCK
             stop = min(start + ELEM_BLOCK, n)
-            _activate(&z[start], &out[start], stop - start, act)
+            _span(&z[start], &out[start], stop - start, act, p0, derive)
 
 
 # ---- Python entry points, one per dtype (no fused dispatch cost) ----------
 
 def forward_batch_f64(const double[:, ::1] X, const double[::1] w, double b,
-                      double[::1] out, int act, int n_threads):
+                      double[::1] out, int act, double p0, int n_threads):
     """out[i] = act(X[i].w + b) for every row, float64; releases the GIL."""
     with nogil:
-        _forward_batch(X, w, b, out, act, n_threads)
+        _forward_batch(X, w, b, out, act, p0, n_threads)
 
 
 def forward_batch_f32(const float[:, ::1] X, const float[::1] w, float b,
-                      float[::1] out, int act, int n_threads):
+                      float[::1] out, int act, float p0, int n_threads):
     """out[i] = act(X[i].w + b) for every row, float32; releases the GIL."""
     with nogil:
-        _forward_batch(X, w, b, out, act, n_threads)
+        _forward_batch(X, w, b, out, act, p0, n_threads)
 
 
 def forward_one_f64(const double[::1] x, const double[::1] w, double b,
-                    int act):
+                    int act, double p0):
     """act(x.w + b) for one sample, float64, as a Python float."""
-    cdef double z = _dot(&x[0], &w[0], x.shape[0]) + b
-    if act == CN_ACT_SIGMOID:
-        z = _sigmoid(z)
-    return z
+    return _act_point(_dot(&x[0], &w[0], x.shape[0]) + b, act, p0)
 
 
 def forward_one_f32(const float[::1] x, const float[::1] w, float b,
-                    int act):
+                    int act, float p0):
     """act(x.w + b) for one sample, float32, as a Python float."""
     cdef float z = _dot(&x[0], &w[0], x.shape[0]) + b
-    if act == CN_ACT_SIGMOID:
-        z = _sigmoid(z)
-    return z
+    return _act_point(z, act, p0)
 
 
-def activate_f64(const double[::1] z, double[::1] out, int act,
-                 int n_threads):
-    """out = act(z) elementwise, float64; out may be z; releases the GIL."""
+def elementwise_f64(const double[::1] z, double[::1] out, int act, double p0,
+                    bint derive, int n_threads):
+    """out = act(z) (or act'(z)) elementwise, float64; out may be z; releases
+    the GIL."""
     with nogil:
-        _activate_array(z, out, act, n_threads)
+        _elementwise(z, out, act, p0, derive, n_threads)
 
 
-def activate_f32(const float[::1] z, float[::1] out, int act,
-                 int n_threads):
-    """out = act(z) elementwise, float32; out may be z; releases the GIL."""
+def elementwise_f32(const float[::1] z, float[::1] out, int act, float p0,
+                    bint derive, int n_threads):
+    """out = act(z) (or act'(z)) elementwise, float32; out may be z; releases
+    the GIL."""
     with nogil:
-        _activate_array(z, out, act, n_threads)
+        _elementwise(z, out, act, p0, derive, n_threads)
 
 
 # ---- one sample, without the validation round trip ---------------------------
@@ -266,12 +284,13 @@ cdef class FastForward:
     cdef const float[::1] w32
     cdef double b
     cdef int act
+    cdef double p0
     cdef int is_f64
     cdef Py_ssize_t d
     cdef int max_threads
     cdef object dtype
 
-    def __init__(self, w, double b, int act, int max_threads):
+    def __init__(self, w, double b, int act, double p0, int max_threads):
         if w.dtype.itemsize == 8:
             self.w64 = w
             self.is_f64 = 1
@@ -281,6 +300,7 @@ cdef class FastForward:
         self.d = w.shape[0]
         self.b = b
         self.act = act
+        self.p0 = p0
         self.max_threads = max_threads
         self.dtype = w.dtype
 
@@ -314,15 +334,11 @@ cdef class FastForward:
                 if view.format[0] != b"d":
                     return None
                 z = cn_dot_d(<const double *>view.buf, &self.w64[0], self.d) + self.b
-                if self.act == CN_ACT_SIGMOID:
-                    z = cn_sigmoid_d(z)
-                return z
+                return cn_act_point_d(z, self.act, self.p0)
             if view.format[0] != b"f":
                 return None
             zf = cn_dot_f(<const float *>view.buf, &self.w32[0], self.d) + <float>self.b
-            if self.act == CN_ACT_SIGMOID:
-                zf = cn_sigmoid_f(zf)
-            return zf
+            return cn_act_point_f(zf, self.act, <float>self.p0)
         finally:
             PyBuffer_Release(&view)
 
@@ -369,12 +385,13 @@ cdef class FastForward:
             X64 = x
             o64 = out
             with nogil:
-                _forward_batch(X64, self.w64, self.b, o64, self.act, n_threads)
+                _forward_batch(X64, self.w64, self.b, o64, self.act, self.p0, n_threads)
         else:
             X32 = x
             o32 = out
             with nogil:
-                _forward_batch(X32, self.w32, <float>self.b, o32, self.act, n_threads)
+                _forward_batch(X32, self.w32, <float>self.b, o32, self.act,
+                               <float>self.p0, n_threads)
         return out
 
     cdef object _sequence(self, seq):
@@ -399,10 +416,6 @@ cdef class FastForward:
             buf32[k] = <float>v
         if self.is_f64:
             z = cn_dot_d(buf64, &self.w64[0], n) + self.b
-            if self.act == CN_ACT_SIGMOID:
-                z = cn_sigmoid_d(z)
-            return z
+            return cn_act_point_d(z, self.act, self.p0)
         zf = cn_dot_f(buf32, &self.w32[0], n) + <float>self.b
-        if self.act == CN_ACT_SIGMOID:
-            zf = cn_sigmoid_f(zf)
-        return zf
+        return cn_act_point_f(zf, self.act, <float>self.p0)

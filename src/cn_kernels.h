@@ -26,6 +26,7 @@
 #ifndef CN_KERNELS_H
 #define CN_KERNELS_H
 
+#include <math.h> /* INFINITY */
 #include <stddef.h>
 #include "cn_math.h"
 #include "cn_small_dot.h"
@@ -33,6 +34,10 @@
 /* activation codes shared with src/_kernels.pyx and cneuron/activations.py */
 #define CN_ACT_IDENTITY 0
 #define CN_ACT_SIGMOID 1
+#define CN_ACT_STEP 2
+#define CN_ACT_RELU 3
+#define CN_ACT_LEAKY_RELU 4
+#define CN_ACT_SILU 5
 
 /* instruction-set levels */
 #define CN_ISA_BASELINE 0
@@ -76,7 +81,12 @@
 #define CN_SFX(name) name##_d
 #define CN_LANES 16
 #define CN_SIGMOID cn_sigmoid_d
+#define CN_FABS_T CN_FABS
+#define CN_EXP_PARTS cn_exp_parts_d
+#include "cn_act_impl.h"
 #include "cn_rows_impl.h"
+#undef CN_FABS_T
+#undef CN_EXP_PARTS
 #undef CN_T
 #undef CN_SFX
 #undef CN_LANES
@@ -86,7 +96,12 @@
 #define CN_SFX(name) name##_f
 #define CN_LANES 32
 #define CN_SIGMOID cn_sigmoid_f
+#define CN_FABS_T CN_FABSF
+#define CN_EXP_PARTS cn_exp_parts_f
+#include "cn_act_impl.h"
 #include "cn_rows_impl.h"
+#undef CN_FABS_T
+#undef CN_EXP_PARTS
 #undef CN_T
 #undef CN_SFX
 #undef CN_LANES
@@ -161,16 +176,18 @@
 /* ---- dispatch -------------------------------------------------------------- */
 
 typedef void (*cn_forward_rows_d_fn)(const double *, ptrdiff_t, ptrdiff_t, const double *,
-                                     double, double *, int);
+                                     double, double *, int, double);
 typedef void (*cn_forward_rows_f_fn)(const float *, ptrdiff_t, ptrdiff_t, const float *,
-                                     float, float *, int);
-typedef void (*cn_activate_span_d_fn)(const double *, double *, ptrdiff_t, int);
-typedef void (*cn_activate_span_f_fn)(const float *, float *, ptrdiff_t, int);
+                                     float, float *, int, float);
+typedef void (*cn_span_d_fn)(const double *, double *, ptrdiff_t, int, double);
+typedef void (*cn_span_f_fn)(const float *, float *, ptrdiff_t, int, float);
 
 static cn_forward_rows_d_fn cn_forward_rows_d = cn_forward_rows_d_baseline;
 static cn_forward_rows_f_fn cn_forward_rows_f = cn_forward_rows_f_baseline;
-static cn_activate_span_d_fn cn_activate_span_d = cn_activate_span_d_baseline;
-static cn_activate_span_f_fn cn_activate_span_f = cn_activate_span_f_baseline;
+static cn_span_d_fn cn_activate_span_d = cn_activate_span_d_baseline;
+static cn_span_f_fn cn_activate_span_f = cn_activate_span_f_baseline;
+static cn_span_d_fn cn_derive_span_d = cn_derive_span_d_baseline;
+static cn_span_f_fn cn_derive_span_f = cn_derive_span_f_baseline;
 static int cn_isa = CN_ISA_BASELINE;
 
 /* The widest instruction set this CPU and OS support (the compiler's CPU
@@ -202,17 +219,23 @@ static int cn_select_isa(int level)
     cn_forward_rows_f = cn_forward_rows_f_baseline;
     cn_activate_span_d = cn_activate_span_d_baseline;
     cn_activate_span_f = cn_activate_span_f_baseline;
+    cn_derive_span_d = cn_derive_span_d_baseline;
+    cn_derive_span_f = cn_derive_span_f_baseline;
 #if CN_X86_DISPATCH
     if (level == CN_ISA_AVX2) {
         cn_forward_rows_d = cn_forward_rows_d_avx2;
         cn_forward_rows_f = cn_forward_rows_f_avx2;
         cn_activate_span_d = cn_activate_span_d_avx2;
         cn_activate_span_f = cn_activate_span_f_avx2;
+        cn_derive_span_d = cn_derive_span_d_avx2;
+        cn_derive_span_f = cn_derive_span_f_avx2;
     } else if (level == CN_ISA_AVX512) {
         cn_forward_rows_d = cn_forward_rows_d_avx512;
         cn_forward_rows_f = cn_forward_rows_f_avx512;
         cn_activate_span_d = cn_activate_span_d_avx512;
         cn_activate_span_f = cn_activate_span_f_avx512;
+        cn_derive_span_d = cn_derive_span_d_avx512;
+        cn_derive_span_f = cn_derive_span_f_avx512;
     }
 #endif
     cn_isa = level;

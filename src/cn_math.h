@@ -77,7 +77,11 @@ CN_MATH_INLINE float cn_asfloat(uint32_t u) { float x; memcpy(&x, &u, 4); return
 #define CN_LN2HI_D 0x1.62e42fee00000p-1 /* 6.93147180369123816490e-01 */
 #define CN_LN2LO_D 0x1.a39ef35793c76p-33 /* 1.90821492927058770002e-10 */
 
-CN_MATH_INLINE double cn_exp_nonpos_d(double x)
+/* exp(x) = p * s1 * s2 for x in [-inf, 0] or NaN: p in [0.7, 1.42], s1 and
+ * s2 powers of two. Callers that multiply exp(x) by something (z e^z, or a
+ * quotient) apply s1 and s2 last, so that a result in the subnormal range is
+ * rounded once. */
+CN_MATH_INLINE void cn_exp_parts_d(double x, double *pp, double *s1p, double *s2p)
 {
     x = (x < CN_EXP_CLAMP_D) ? CN_EXP_CLAMP_D : x;
     double kd = x * CN_INVLN2_D + CN_SHIFT_D;
@@ -107,8 +111,15 @@ CN_MATH_INLINE double cn_exp_nonpos_d(double x)
 
     uint64_t m1 = m >> 1;
     uint64_t m2 = m - m1;
-    double s1 = cn_asdouble((UINT64_C(1023) - m1) << 52);
-    double s2 = cn_asdouble((UINT64_C(1023) - m2) << 52);
+    *pp = p;
+    *s1p = cn_asdouble((UINT64_C(1023) - m1) << 52);
+    *s2p = cn_asdouble((UINT64_C(1023) - m2) << 52);
+}
+
+CN_MATH_INLINE double cn_exp_nonpos_d(double x)
+{
+    double p, s1, s2;
+    cn_exp_parts_d(x, &p, &s1, &s2);
     return (p * s1) * s2;
 }
 
@@ -123,7 +134,7 @@ CN_MATH_INLINE double cn_exp_nonpos_d(double x)
 #define CN_LN2HI_F 0x1.62e400p-1f /* 6.9314575195e-01 */
 #define CN_LN2LO_F 0x1.7f7d1cp-20f /* 1.4286067653e-06 */
 
-CN_MATH_INLINE float cn_exp_nonpos_f(float x)
+CN_MATH_INLINE void cn_exp_parts_f(float x, float *pp, float *s1p, float *s2p)
 {
     x = (x < CN_EXP_CLAMP_F) ? CN_EXP_CLAMP_F : x;
     float kd = x * CN_INVLN2_F + CN_SHIFT_F;
@@ -142,8 +153,15 @@ CN_MATH_INLINE float cn_exp_nonpos_f(float x)
 
     uint32_t m1 = m >> 1;
     uint32_t m2 = m - m1;
-    float s1 = cn_asfloat((UINT32_C(127) - m1) << 23);
-    float s2 = cn_asfloat((UINT32_C(127) - m2) << 23);
+    *pp = p;
+    *s1p = cn_asfloat((UINT32_C(127) - m1) << 23);
+    *s2p = cn_asfloat((UINT32_C(127) - m2) << 23);
+}
+
+CN_MATH_INLINE float cn_exp_nonpos_f(float x)
+{
+    float p, s1, s2;
+    cn_exp_parts_f(x, &p, &s1, &s2);
     return (p * s1) * s2;
 }
 

@@ -58,30 +58,54 @@ CN_INLINE void CN_SFX(cn_rows_z)(const CN_T *CN_RESTRICT X, ptrdiff_t n, ptrdiff
         out[r] = CN_SFX(cn_dot)(X + r * d, w, d) + b;
 }
 
-/* z[j] = sigmoid(z[j]) in place: one pointer, so the loop vectorizes
- * without a runtime alias check. */
-CN_INLINE void CN_SFX(cn_sigmoid_inplace)(CN_T *z, ptrdiff_t n)
+/* out[j] = EXPR(v) with v = z[j], for j < n; out either is z (in place,
+ * through one pointer, so the loop vectorizes without an alias check) or does
+ * not overlap it at all (the Python layer copies partial overlaps away). */
+#define CN_SPAN(EXPR)                                                  \
+    do {                                                               \
+        if (z == out) {                                                \
+            CN_T *CN_RESTRICT io_ = out;                               \
+            for (ptrdiff_t j = 0; j < n; j++) {                        \
+                CN_T v = io_[j];                                       \
+                io_[j] = (EXPR);                                       \
+            }                                                          \
+        } else {                                                       \
+            const CN_T *CN_RESTRICT src_ = z;                          \
+            CN_T *CN_RESTRICT dst_ = out;                              \
+            for (ptrdiff_t j = 0; j < n; j++) {                        \
+                CN_T v = src_[j];                                      \
+                dst_[j] = (EXPR);                                      \
+            }                                                          \
+        }                                                              \
+    } while (0)
+
+/* out = act(z) elementwise; p0 is the activation's parameter (alpha). */
+CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int act, CN_T p0)
 {
-    for (ptrdiff_t j = 0; j < n; j++)
-        z[j] = CN_SIGMOID(z[j]);
+    switch (act) {
+    case CN_ACT_SIGMOID: CN_SPAN(CN_SIGMOID(v)); break;
+    case CN_ACT_STEP: CN_SPAN(CN_SFX(cn_step)(v)); break;
+    case CN_ACT_RELU: CN_SPAN(CN_SFX(cn_relu)(v)); break;
+    case CN_ACT_LEAKY_RELU: CN_SPAN(CN_SFX(cn_leaky_relu)(v, p0)); break;
+    case CN_ACT_SILU: CN_SPAN(CN_SFX(cn_silu)(v)); break;
+    default: /* identity */
+        if (z != out)
+            CN_SPAN(v);
+        break;
+    }
 }
 
-/* out[j] = act(z[j]) for j < n; out either is z (in place) or does not
- * overlap it at all (the Python layer copies partial overlaps away). */
-CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int act)
+/* out = act'(z) elementwise. */
+CN_INLINE void CN_SFX(cn_derive)(const CN_T *z, CN_T *out, ptrdiff_t n, int act, CN_T p0)
 {
-    if (z == out) {
-        if (act == CN_ACT_SIGMOID)
-            CN_SFX(cn_sigmoid_inplace)(out, n);
-        return;
-    }
-    const CN_T *CN_RESTRICT src = z;
-    CN_T *CN_RESTRICT dst = out;
-    if (act == CN_ACT_SIGMOID) {
-        for (ptrdiff_t j = 0; j < n; j++)
-            dst[j] = CN_SIGMOID(src[j]);
-    } else {
-        for (ptrdiff_t j = 0; j < n; j++)
-            dst[j] = src[j];
+    switch (act) {
+    case CN_ACT_SIGMOID: CN_SPAN(CN_SFX(cn_sigmoid_grad)(v)); break;
+    case CN_ACT_STEP: CN_SPAN(CN_SFX(cn_step_grad)(v)); break;
+    case CN_ACT_RELU: CN_SPAN(CN_SFX(cn_relu_grad)(v)); break;
+    case CN_ACT_LEAKY_RELU: CN_SPAN(CN_SFX(cn_leaky_relu_grad)(v, p0)); break;
+    case CN_ACT_SILU: CN_SPAN(CN_SFX(cn_silu_grad)(v)); break;
+    default: CN_SPAN(CN_SFX(cn_identity_grad)(v)); break;
     }
 }
+
+#undef CN_SPAN
