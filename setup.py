@@ -142,6 +142,8 @@ extensions = [
             "src/cn_rows_impl.h",
             "src/cn_blocks_impl.h",
             "src/cn_small_dot.h",
+            "src/cn_silu_root.h",
+            "src/cn_act_impl.h",
             "src/cn_omp.h",
         ],
     ),

@@ -293,6 +293,4 @@ leaky_relu.__doc__ = (
     "z for z > 0, alpha * z otherwise, elementwise.\n\n"
     "    alpha : float, default 0.01 -- the slope for negative z.\n" + _COMMON_DOC
 )
-silu.__doc__ = (
-    "SiLU (swish): z * sigmoid(z), elementwise; within 4 ulp.\n" + _COMMON_DOC
-)
+silu.__doc__ = "SiLU (swish): z * sigmoid(z), elementwise; within 4 ulp.\n" + _COMMON_DOC

@@ -50,13 +50,14 @@ CN_INLINE CN_T CN_SFX(cn_leaky_relu_grad)(CN_T z, CN_T alpha)
 }
 
 /* sigma'(z) = sigma(z) (1 - sigma(z)) = e / (1 + e)^2 with e = exp(-|z|)
- * (the derivative is even). */
-CN_INLINE CN_T CN_SFX(cn_sigmoid_grad)(CN_T z)
+ * (the derivative is even); (1 + e)^2 is formed as 1 + e (2 + e), one
+ * rounding fewer than squaring 1 + e. float32 computes in double (below). */
+CN_INLINE CN_T CN_SFX(cn_sigmoid_grad_native)(CN_T z)
 {
     CN_T p, s1, s2;
     CN_EXP_PARTS(-CN_FABS_T(z), &p, &s1, &s2);
     CN_T e = (p * s1) * s2;
-    CN_T den = ((CN_T)1 + e) * ((CN_T)1 + e);
+    CN_T den = (CN_T)1 + e * ((CN_T)2 + e);
     return ((p / den) * s1) * s2;
 }
 
@@ -67,7 +68,10 @@ CN_INLINE CN_T CN_SFX(cn_silu)(CN_T z)
     CN_T p, s1, s2;
     CN_EXP_PARTS(-a, &p, &s1, &s2);
     CN_T e = (p * s1) * s2;
-    CN_T num = (z >= 0) ? z : z * p;
+    /* exp's argument is clamped at CN_EXP_CLAMP: clamp z alike, so that
+     * z e^z underflows to -0 for huge negative z instead of mixing scales */
+    CN_T zc = (z < (CN_T)-1100) ? (CN_T)-1100 : z;
+    CN_T num = (z >= 0) ? z : zc * p;
     CN_T r = num / ((CN_T)1 + e);
     CN_T y = (z >= 0) ? r : (r * s1) * s2;
     /* +-inf: the limits +inf and -0 (inf * 0 would be NaN) */
@@ -76,21 +80,52 @@ CN_INLINE CN_T CN_SFX(cn_silu)(CN_T z)
 
 /* silu'(z) = sigma(z) (1 + z (1 - sigma(z))):
  *   (1 + e + z e) / (1 + e)^2      for z >= 0 (all terms positive),
- *   e ((1 + z) + e) / (1 + e)^2    for z < 0 (1 + z is exact near the root
- *                                  z0 = -1.2785, where the absolute error is
- *                                  that of e, a fraction of an ulp of 0.28). */
-CN_INLINE CN_T CN_SFX(cn_silu_grad)(CN_T z)
+ *   e ((1 + z) + e) / (1 + e)^2    for z < 0,
+ * except within CN_SILU_WINDOW of its zero z0 = -1.27846..., where 1 + z + e
+ * cancels and the Taylor series at z0 (cn_silu_root.h) takes over.
+ * float32 computes in double (below). */
+#define CN_SILU_WINDOW 0.15
+CN_INLINE CN_T CN_SFX(cn_silu_grad_native)(CN_T z)
 {
     CN_T a = CN_FABS_T(z);
     CN_T p, s1, s2;
     CN_EXP_PARTS(-a, &p, &s1, &s2);
     CN_T e = (p * s1) * s2;
-    CN_T den = ((CN_T)1 + e) * ((CN_T)1 + e);
-    CN_T num = (z >= 0) ? (((CN_T)1 + e) + z * e) : p * (((CN_T)1 + z) + e);
+    CN_T den = (CN_T)1 + e * ((CN_T)2 + e);
+    CN_T zc = (z < (CN_T)-1100) ? (CN_T)-1100 : z; /* as in silu */
+    CN_T num = (z >= 0) ? (((CN_T)1 + e) + z * e) : p * (((CN_T)1 + zc) + e);
     CN_T r = num / den;
     CN_T y = (z >= 0) ? r : (r * s1) * s2;
+    /* near the zero: t = z - z0 to double-double accuracy, then the series */
+    CN_T t = (z - (CN_T)CN_SILU_Z0_HI) - (CN_T)CN_SILU_Z0_LO;
+    CN_T q = (CN_T)CN_SILU_C15;
+    q = q * t + (CN_T)CN_SILU_C14;
+    q = q * t + (CN_T)CN_SILU_C13;
+    q = q * t + (CN_T)CN_SILU_C12;
+    q = q * t + (CN_T)CN_SILU_C11;
+    q = q * t + (CN_T)CN_SILU_C10;
+    q = q * t + (CN_T)CN_SILU_C9;
+    q = q * t + (CN_T)CN_SILU_C8;
+    q = q * t + (CN_T)CN_SILU_C7;
+    q = q * t + (CN_T)CN_SILU_C6;
+    q = q * t + (CN_T)CN_SILU_C5;
+    q = q * t + (CN_T)CN_SILU_C4;
+    q = q * t + (CN_T)CN_SILU_C3;
+    q = q * t + (CN_T)CN_SILU_C2;
+    q = q * t + (CN_T)CN_SILU_C1;
+    y = (CN_FABS_T(t) <= (CN_T)CN_SILU_WINDOW) ? q * t : y;
     return (a == (CN_T)INFINITY) ? ((z > 0) ? (CN_T)1 : (CN_T)0) : y;
 }
+
+/* The derivatives of the sigmoid family in float32 are computed in double
+ * and rounded once: within 0.5 ulp + a hair, subnormals included. */
+#if CN_T_IS_FLOAT
+CN_INLINE float cn_sigmoid_grad_f(float z) { return (float)cn_sigmoid_grad_native_d((double)z); }
+CN_INLINE float cn_silu_grad_f(float z) { return (float)cn_silu_grad_native_d((double)z); }
+#else
+CN_INLINE double cn_sigmoid_grad_d(double z) { return cn_sigmoid_grad_native_d(z); }
+CN_INLINE double cn_silu_grad_d(double z) { return cn_silu_grad_native_d(z); }
+#endif
 
 /* ---- one value, any activation (the one-sample path) ----------------------- */
 

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include "cn_math.h"
 #include "cn_small_dot.h"
+#include "cn_silu_root.h"
 
 /* activation codes shared with src/_kernels.pyx and cneuron/activations.py */
 #define CN_ACT_IDENTITY 0
@@ -83,7 +84,9 @@
 #define CN_SIGMOID cn_sigmoid_d
 #define CN_FABS_T CN_FABS
 #define CN_EXP_PARTS cn_exp_parts_d
+#define CN_T_IS_FLOAT 0
 #include "cn_act_impl.h"
+#undef CN_T_IS_FLOAT
 #include "cn_rows_impl.h"
 #undef CN_FABS_T
 #undef CN_EXP_PARTS
@@ -98,7 +101,9 @@
 #define CN_SIGMOID cn_sigmoid_f
 #define CN_FABS_T CN_FABSF
 #define CN_EXP_PARTS cn_exp_parts_f
+#define CN_T_IS_FLOAT 1
 #include "cn_act_impl.h"
+#undef CN_T_IS_FLOAT
 #include "cn_rows_impl.h"
 #undef CN_FABS_T
 #undef CN_EXP_PARTS

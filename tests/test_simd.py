@@ -34,7 +34,7 @@ def _outputs(rng, dtype):
     for d in (1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 1000):
         X = (rng.standard_normal((515, d)) * 4).astype(dtype)
         w = rng.standard_normal(d).astype(dtype)
-        for act in ("sigmoid", "identity"):
+        for act in ("sigmoid", "identity", "silu", "relu"):
             for t in (1, 2):
                 res.append(cn.neuron_forward(X, w, 0.375, act, num_threads=t))
     z = np.concatenate([rng.standard_normal(20_001) * 30, [0.0, -0.0, np.inf, -np.inf, np.nan]])
@@ -43,6 +43,10 @@ def _outputs(rng, dtype):
     res.append(cn.sigmoid(z))
     zz = z.copy()
     res.append(cn.sigmoid(zz, out=zz))
+    for name in cn.activations.names():
+        act = cn.activations.get(name)
+        res.append(act(z))
+        res.append(act.derivative(z))
     return res
 
 
