@@ -8,6 +8,11 @@ ACT_STEP: int
 ACT_RELU: int
 ACT_LEAKY_RELU: int
 ACT_SILU: int
+ACT_TANH: int
+ACT_ELU: int
+ACT_SELU: int
+ACT_SOFTPLUS: int
+ACT_LOG_SIGMOID: int
 HAVE_OPENMP: bool
 ISA_NAMES: tuple[str, ...]
 COMPILED_ISAS: tuple[str, ...]
@@ -23,6 +28,7 @@ def forward_batch_f64(
     out: npt.NDArray[np.float64],
     act: int,
     p0: float,
+    p1: float,
     n_threads: int,
 ) -> None: ...
 def forward_batch_f32(
@@ -32,19 +38,21 @@ def forward_batch_f32(
     out: npt.NDArray[np.float32],
     act: int,
     p0: float,
+    p1: float,
     n_threads: int,
 ) -> None: ...
 def forward_one_f64(
-    x: npt.NDArray[np.float64], w: npt.NDArray[np.float64], b: float, act: int, p0: float
+    x: npt.NDArray[np.float64], w: npt.NDArray[np.float64], b: float, act: int, p0: float, p1: float
 ) -> float: ...
 def forward_one_f32(
-    x: npt.NDArray[np.float32], w: npt.NDArray[np.float32], b: float, act: int, p0: float
+    x: npt.NDArray[np.float32], w: npt.NDArray[np.float32], b: float, act: int, p0: float, p1: float
 ) -> float: ...
 def elementwise_f64(
     z: npt.NDArray[np.float64],
     out: npt.NDArray[np.float64],
     act: int,
     p0: float,
+    p1: float,
     derive: bool,
     n_threads: int,
 ) -> None: ...
@@ -53,13 +61,20 @@ def elementwise_f32(
     out: npt.NDArray[np.float32],
     act: int,
     p0: float,
+    p1: float,
     derive: bool,
     n_threads: int,
 ) -> None: ...
 
 class FastForward:
     def __init__(
-        self, w: npt.NDArray[np.floating], b: float, act: int, p0: float, max_threads: int
+        self,
+        w: npt.NDArray[np.floating],
+        b: float,
+        act: int,
+        p0: float,
+        p1: float,
+        max_threads: int,
     ) -> None: ...
     def __call__(
         self, x: object, out: object = None, num_threads: object = None

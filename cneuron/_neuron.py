@@ -29,11 +29,11 @@ _ONE: dict[np.dtype, Callable[..., float]] = {
 
 
 def _forward(
-    X: Any, w: np.ndarray, b: float, act: tuple[int, float], out: Any, num_threads: Any
+    X: Any, w: np.ndarray, b: float, act: tuple[int, float, float], out: Any, num_threads: Any
 ) -> Any:
     """act(X.w + b) for validated weights ``w`` (its dtype is the model's);
-    ``act`` is (kernel code, parameter)."""
-    code, p0 = act
+    ``act`` is (kernel code, parameter, parameter)."""
+    code, p0, p1 = act
     dtype = w.dtype
     X2, one = _v.coerce_features(X, w.shape[0], dtype)
     n_threads = _v.resolve_threads(num_threads)
@@ -42,23 +42,23 @@ def _forward(
             raise ValueError(
                 "out= receives a batch result; a 1-D x is one sample and gives a float"
             )
-        return _ONE[dtype](X2[0], w, b, code, p0)
+        return _ONE[dtype](X2[0], w, b, code, p0, p1)
     n = X2.shape[0]
     if out is None:
         res = np.empty(n, dtype=dtype)
-        _BATCH[dtype](X2, w, b, res, code, p0, n_threads)
+        _BATCH[dtype](X2, w, b, res, code, p0, p1, n_threads)
         return res
     res = _v.check_out(out, (n,), dtype)
     if np.may_share_memory(res, X2):
         tmp = np.empty(n, dtype=dtype)
-        _BATCH[dtype](X2, w, b, tmp, code, p0, n_threads)
+        _BATCH[dtype](X2, w, b, tmp, code, p0, p1, n_threads)
         res[...] = tmp
     else:
-        _BATCH[dtype](X2, w, b, res, code, p0, n_threads)
+        _BATCH[dtype](X2, w, b, res, code, p0, p1, n_threads)
     return res
 
 
-_IDENTITY = (_kernels.ACT_IDENTITY, 0.0)
+_IDENTITY = (_kernels.ACT_IDENTITY, 0.0, 0.0)
 
 
 class Neuron:
@@ -105,8 +105,8 @@ class Neuron:
         """Install validated weights and bias (and the fast path built on them)."""
         self._w = w
         self._b = b
-        code, p0 = self._act.kernel_args
-        self._fast = _kernels.FastForward(w, b, code, p0, _v.AVAILABLE_CPUS)
+        code, p0, p1 = self._act.kernel_args
+        self._fast = _kernels.FastForward(w, b, code, p0, p1, _v.AVAILABLE_CPUS)
 
     # ---- attributes --------------------------------------------------------
 

@@ -62,14 +62,19 @@ from . import _validate as _v
 __all__ = [
     "Activation",
     "derivative",
+    "elu",
     "get",
     "identity",
     "leaky_relu",
+    "log_sigmoid",
     "names",
     "relu",
+    "selu",
     "sigmoid",
     "silu",
+    "softplus",
     "step",
+    "tanh",
 ]
 
 _ELEMENTWISE: dict[np.dtype, Callable[..., None]] = {
@@ -91,6 +96,11 @@ _REGISTRY: dict[str, _Spec] = {
     "relu": _Spec(_kernels.ACT_RELU, ()),
     "leaky_relu": _Spec(_kernels.ACT_LEAKY_RELU, (("alpha", 0.01),)),
     "silu": _Spec(_kernels.ACT_SILU, ()),
+    "tanh": _Spec(_kernels.ACT_TANH, ()),
+    "elu": _Spec(_kernels.ACT_ELU, (("alpha", 1.0),)),
+    "selu": _Spec(_kernels.ACT_SELU, ()),
+    "softplus": _Spec(_kernels.ACT_SOFTPLUS, (("beta", 1.0), ("threshold", 20.0))),
+    "log_sigmoid": _Spec(_kernels.ACT_LOG_SIGMOID, ()),
 }
 
 
@@ -134,6 +144,8 @@ class Activation:
             accepts = ", ".join(allowed) if allowed else "no parameters"
             raise TypeError(f"{key} takes {accepts}; got {', '.join(unknown)}")
         bound = {k: _check_param(key, k, params.get(k, default)) for k, default in spec.params}
+        if key == "softplus" and bound["beta"] <= 0:
+            raise ValueError(f"softplus: beta must be positive, got {bound['beta']}")
         self._name = key
         self._params = bound
         self._code = spec.code
@@ -149,9 +161,10 @@ class Activation:
         return dict(self._params)
 
     @property
-    def kernel_args(self) -> tuple[int, float]:
-        """(kernel code, parameter) as the compiled kernels take them."""
-        return self._code, next(iter(self._params.values()), 0.0)
+    def kernel_args(self) -> tuple[int, float, float]:
+        """(kernel code, first parameter, second parameter) for the kernels."""
+        vals = [*self._params.values(), 0.0, 0.0]
+        return self._code, vals[0], vals[1]
 
     def __call__(self, z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
         """The function, elementwise over ``z`` (any shape)."""
@@ -215,8 +228,8 @@ def _apply(act: Activation, derive: bool, z: Any, out: Any, num_threads: Any) ->
         res = _v.check_out(out, src.shape, src.dtype)
         if not _v.exact_alias(src, res) and np.may_share_memory(src, res):
             src = src.copy()  # partial overlap: read from a private copy
-    code, p0 = act.kernel_args
-    _ELEMENTWISE[src.dtype](src.reshape(-1), res.reshape(-1), code, p0, derive, n_threads)
+    code, p0, p1 = act.kernel_args
+    _ELEMENTWISE[src.dtype](src.reshape(-1), res.reshape(-1), code, p0, p1, derive, n_threads)
     if out is None and res.ndim == 0:
         return res[()]
     return res
@@ -227,6 +240,9 @@ _STEP = Activation("step")
 _SIGMOID = Activation("sigmoid")
 _RELU = Activation("relu")
 _SILU = Activation("silu")
+_TANH = Activation("tanh")
+_SELU = Activation("selu")
+_LOG_SIGMOID = Activation("log_sigmoid")
 
 _COMMON_DOC = """
     Parameters
@@ -272,6 +288,35 @@ def silu(z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
     return _SILU(z, out=out, num_threads=num_threads)
 
 
+def tanh(z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
+    return _TANH(z, out=out, num_threads=num_threads)
+
+
+def elu(z: Any, alpha: float = 1.0, *, out: Any = None, num_threads: Any = None) -> Any:
+    return Activation("elu", alpha=alpha)(z, out=out, num_threads=num_threads)
+
+
+def selu(z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
+    return _SELU(z, out=out, num_threads=num_threads)
+
+
+def softplus(
+    z: Any,
+    beta: float = 1.0,
+    threshold: float = 20.0,
+    *,
+    out: Any = None,
+    num_threads: Any = None,
+) -> Any:
+    return Activation("softplus", beta=beta, threshold=threshold)(
+        z, out=out, num_threads=num_threads
+    )
+
+
+def log_sigmoid(z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
+    return _LOG_SIGMOID(z, out=out, num_threads=num_threads)
+
+
 identity.__doc__ = "f(z) = z, elementwise: the activation of a linear neuron.\n" + _COMMON_DOC
 step.__doc__ = (
     "The Heaviside step: 1 for z >= 0, else 0 (the original perceptron).\n\n"
@@ -294,3 +339,22 @@ leaky_relu.__doc__ = (
     "    alpha : float, default 0.01 -- the slope for negative z.\n" + _COMMON_DOC
 )
 silu.__doc__ = "SiLU (swish): z * sigmoid(z), elementwise; within 4 ulp.\n" + _COMMON_DOC
+tanh.__doc__ = "The hyperbolic tangent, elementwise; within 4 ulp (tanh(-0) = -0).\n" + _COMMON_DOC
+elu.__doc__ = (
+    "ELU: z for z > 0, alpha * (exp(z) - 1) otherwise, elementwise.\n\n"
+    "    alpha : float, default 1.0 -- the value approached as z -> -inf is -alpha.\n" + _COMMON_DOC
+)
+selu.__doc__ = (
+    "SELU: scale * elu(z, alpha) with the self-normalising constants\n"
+    "    scale = 1.0507009873554804934 and alpha = 1.6732632423543772848.\n" + _COMMON_DOC
+)
+softplus.__doc__ = (
+    "softplus: log(1 + exp(beta * z)) / beta, and z itself where\n"
+    "    beta * z > threshold (as in PyTorch); computed as\n"
+    "    (max(beta z, 0) + log1p(exp(-|beta z|))) / beta, so nothing overflows.\n\n"
+    "    beta : float, default 1.0 (positive); threshold : float, default 20.0.\n" + _COMMON_DOC
+)
+log_sigmoid.__doc__ = (
+    "log(sigmoid(z)) = min(z, 0) - log1p(exp(-|z|)), elementwise: no\n"
+    "    overflow, no log(0), accurate for large |z| of either sign.\n" + _COMMON_DOC
+)

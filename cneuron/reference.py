@@ -22,21 +22,31 @@ __all__ = [
     "activation",
     "derivative",
     "dot",
+    "elu",
+    "elu_grad",
     "forward_batch",
     "identity",
     "identity_grad",
     "leaky_relu",
     "leaky_relu_grad",
+    "log_sigmoid",
+    "log_sigmoid_grad",
     "neuron_forward",
     "preactivation",
     "relu",
     "relu_grad",
+    "selu",
+    "selu_grad",
     "sigmoid",
     "sigmoid_grad",
     "silu",
     "silu_grad",
+    "softplus",
+    "softplus_grad",
     "step",
     "step_grad",
+    "tanh",
+    "tanh_grad",
 ]
 
 
@@ -145,6 +155,88 @@ def silu_grad(z: float) -> float:
     return sigmoid(z) * (1.0 + z * sigmoid(-z))
 
 
+SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+
+
+def tanh(z: float) -> float:
+    """The hyperbolic tangent."""
+    return math.tanh(float(z))
+
+
+def tanh_grad(z: float) -> float:
+    """tanh'(z) = 1 - tanh(z)^2 = 4 e / (1 + e)^2 with e = exp(-2|z|)."""
+    z = float(z)
+    if z != z:
+        return z
+    e = math.exp(-2.0 * abs(z)) if abs(z) < 1e300 else 0.0
+    return 4.0 * e / (1.0 + e) / (1.0 + e)
+
+
+def elu(z: float, alpha: float = 1.0) -> float:
+    """z for z > 0, alpha (e^z - 1) otherwise."""
+    z = float(z)
+    if z != z:
+        return z
+    return z if z > 0.0 else alpha * math.expm1(max(z, -800.0))
+
+
+def elu_grad(z: float, alpha: float = 1.0) -> float:
+    """1 for z > 0, alpha e^z otherwise."""
+    z = float(z)
+    if z != z:
+        return z
+    return 1.0 if z > 0.0 else alpha * math.exp(max(z, -1e4))
+
+
+def selu(z: float) -> float:
+    """scale * elu(z, alpha) with the self-normalising constants."""
+    z = float(z)
+    if z != z:
+        return z
+    return SELU_SCALE * z if z > 0.0 else SELU_SCALE * SELU_ALPHA * math.expm1(max(z, -800.0))
+
+
+def selu_grad(z: float) -> float:
+    """scale for z > 0, scale alpha e^z otherwise."""
+    z = float(z)
+    if z != z:
+        return z
+    return SELU_SCALE if z > 0.0 else SELU_SCALE * SELU_ALPHA * math.exp(max(z, -1e4))
+
+
+def softplus(z: float, beta: float = 1.0, threshold: float = 20.0) -> float:
+    """log(1 + e^(beta z)) / beta, and z where beta z > threshold."""
+    z = float(z)
+    y = beta * z
+    if y != y:
+        return y
+    if y > threshold:
+        return z
+    return (max(y, 0.0) + math.log1p(math.exp(-abs(y)))) / beta
+
+
+def softplus_grad(z: float, beta: float = 1.0, threshold: float = 20.0) -> float:
+    """sigma(beta z), and 1 where beta z > threshold."""
+    y = beta * float(z)
+    if y != y:
+        return y
+    return 1.0 if y > threshold else sigmoid(y)
+
+
+def log_sigmoid(z: float) -> float:
+    """log sigma(z) = min(z, 0) - log1p(e^-|z|)."""
+    z = float(z)
+    if z != z:
+        return z
+    return min(z, 0.0) - math.log1p(math.exp(-abs(z)))
+
+
+def log_sigmoid_grad(z: float) -> float:
+    """sigma(-z)."""
+    return sigmoid(-float(z))
+
+
 #: name -> (function, derivative); parameters are keyword arguments of both
 ACTIVATIONS = {
     "identity": (identity, identity_grad),
@@ -153,6 +245,11 @@ ACTIVATIONS = {
     "relu": (relu, relu_grad),
     "leaky_relu": (leaky_relu, leaky_relu_grad),
     "silu": (silu, silu_grad),
+    "tanh": (tanh, tanh_grad),
+    "elu": (elu, elu_grad),
+    "selu": (selu, selu_grad),
+    "softplus": (softplus, softplus_grad),
+    "log_sigmoid": (log_sigmoid, log_sigmoid_grad),
 }
 
 

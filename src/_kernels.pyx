@@ -44,6 +44,11 @@ cdef extern from "cn_kernels.h" nogil:
     int CN_ACT_RELU
     int CN_ACT_LEAKY_RELU
     int CN_ACT_SILU
+    int CN_ACT_TANH
+    int CN_ACT_ELU
+    int CN_ACT_SELU
+    int CN_ACT_SOFTPLUS
+    int CN_ACT_LOG_SIGMOID
     int CN_ISA_BASELINE
     int CN_ISA_AVX2
     int CN_ISA_AVX512
@@ -52,23 +57,23 @@ cdef extern from "cn_kernels.h" nogil:
     int cn_current_isa() noexcept
     double cn_dot_d(const double *x, const double *w, Py_ssize_t d) noexcept
     float cn_dot_f(const float *x, const float *w, Py_ssize_t d) noexcept
-    double cn_act_point_d(double z, int act, double p0) noexcept
-    float cn_act_point_f(float z, int act, float p0) noexcept
+    double cn_act_point_d(double z, int act, double p0, double p1) noexcept
+    float cn_act_point_f(float z, int act, float p0, float p1) noexcept
     # dispatch-table entries (function pointers in C)
     void cn_activate_span_d(const double *z, double *out, Py_ssize_t n,
-                            int act, double p0) noexcept
+                            int act, double p0, double p1) noexcept
     void cn_activate_span_f(const float *z, float *out, Py_ssize_t n,
-                            int act, float p0) noexcept
+                            int act, float p0, float p1) noexcept
     void cn_derive_span_d(const double *z, double *out, Py_ssize_t n,
-                          int act, double p0) noexcept
+                          int act, double p0, double p1) noexcept
     void cn_derive_span_f(const float *z, float *out, Py_ssize_t n,
-                          int act, float p0) noexcept
+                          int act, float p0, float p1) noexcept
     void cn_forward_rows_d(const double *X, Py_ssize_t n, Py_ssize_t d,
                            const double *w, double b, double *out,
-                           int act, double p0) noexcept
+                           int act, double p0, double p1) noexcept
     void cn_forward_rows_f(const float *X, Py_ssize_t n, Py_ssize_t d,
                            const float *w, float b, float *out,
-                           int act, float p0) noexcept
+                           int act, float p0, float p1) noexcept
 
 # Rows per block: z of a block is written to `out` and activated in place
 # while it is still in L1 (256 doubles = 2 KiB).
@@ -86,6 +91,11 @@ ACT_STEP = CN_ACT_STEP
 ACT_RELU = CN_ACT_RELU
 ACT_LEAKY_RELU = CN_ACT_LEAKY_RELU
 ACT_SILU = CN_ACT_SILU
+ACT_TANH = CN_ACT_TANH
+ACT_ELU = CN_ACT_ELU
+ACT_SELU = CN_ACT_SELU
+ACT_SOFTPLUS = CN_ACT_SOFTPLUS
+ACT_LOG_SIGMOID = CN_ACT_LOG_SIGMOID
 HAVE_OPENMP = bool(CN_HAVE_OPENMP)
 
 #: instruction-set names, indexed by level
@@ -126,34 +136,36 @@ cdef inline floating _dot(const floating *x, const floating *w,
         return cn_dot_f(x, w, d)
 
 
-cdef inline floating _act_point(floating z, int act, floating p0) noexcept nogil:
+cdef inline floating _act_point(floating z, int act, floating p0,
+                                floating p1) noexcept nogil:
     if floating is double:
-        return cn_act_point_d(z, act, p0)
+        return cn_act_point_d(z, act, p0, p1)
     else:
-        return cn_act_point_f(z, act, p0)
+        return cn_act_point_f(z, act, p0, p1)
 
 
 cdef inline void _span(const floating *z, floating *out, Py_ssize_t n,
-                       int act, floating p0, bint derive) noexcept nogil:
+                       int act, floating p0, floating p1,
+                       bint derive) noexcept nogil:
     if floating is double:
         if derive:
-            cn_derive_span_d(z, out, n, act, p0)
+            cn_derive_span_d(z, out, n, act, p0, p1)
         else:
-            cn_activate_span_d(z, out, n, act, p0)
+            cn_activate_span_d(z, out, n, act, p0, p1)
     else:
         if derive:
-            cn_derive_span_f(z, out, n, act, p0)
+            cn_derive_span_f(z, out, n, act, p0, p1)
         else:
-            cn_activate_span_f(z, out, n, act, p0)
+            cn_activate_span_f(z, out, n, act, p0, p1)
 
 
 cdef inline void _forward_rows(const floating *X, Py_ssize_t n, Py_ssize_t d,
                                const floating *w, floating b, floating *out,
-                               int act, floating p0) noexcept nogil:
+                               int act, floating p0, floating p1) noexcept nogil:
     if floating is double:
-        cn_forward_rows_d(X, n, d, w, b, out, act, p0)
+        cn_forward_rows_d(X, n, d, w, b, out, act, p0, p1)
     else:
-        cn_forward_rows_f(X, n, d, w, b, out, act, p0)
+        cn_forward_rows_f(X, n, d, w, b, out, act, p0, p1)
 
 
 # ---- loops over arrays ------------------------------------------------------
@@ -164,7 +176,8 @@ cdef void _forward_batch(
     floating b,                 # IN
     floating[::1] out,          # OUT (n_samples,)
     int act,
-    floating p0,                # the activation's parameter
+    floating p0,                # the activation's parameters
+    floating p1,
     int n_threads,
 ) noexcept nogil:
     cdef Py_ssize_t n = X.shape[0]
@@ -178,21 +191,22 @@ cdef void _forward_batch(
             start = blk * ROW_BLOCK
             stop = min(start + ROW_BLOCK, n)
             _forward_rows(&X[start, 0], stop - start, d, &w[0], b,
-                          &out[start], act, p0)
+                          &out[start], act, p0, p1)
     else:
         for blk in prange(n_blocks, schedule="static",
                           num_threads=n_threads):
             start = blk * ROW_BLOCK
             stop = min(start + ROW_BLOCK, n)
             _forward_rows(&X[start, 0], stop - start, d, &w[0], b,
-                          &out[start], act, p0)
+                          &out[start], act, p0, p1)
 
 
 cdef void _elementwise(
     const floating[::1] z,      # IN  (n,)
     floating[::1] out,          # OUT (n,), may be z itself
     int act,
-    floating p0,                # the activation's parameter
+    floating p0,                # the activation's parameters
+    floating p1,
     bint derive,                # the derivative instead of the function
     int n_threads,
 ) noexcept nogil:
@@ -202,58 +216,60 @@ cdef void _elementwise(
     if n == 0:
         return
     if n_threads <= 1 or n_blocks == 1 or n < PARALLEL_MIN_ELEMS:
-        _span(&z[0], &out[0], n, act, p0, derive)
+        _span(&z[0], &out[0], n, act, p0, p1, derive)
     else:
         for blk in prange(n_blocks, schedule="static",
                           num_threads=n_threads):
             start = blk * ELEM_BLOCK
             stop = min(start + ELEM_BLOCK, n)
-            _span(&z[start], &out[start], stop - start, act, p0, derive)
+            _span(&z[start], &out[start], stop - start, act, p0, p1, derive)
 
 
 # ---- Python entry points, one per dtype (no fused dispatch cost) ----------
 
 def forward_batch_f64(const double[:, ::1] X, const double[::1] w, double b,
-                      double[::1] out, int act, double p0, int n_threads):
+                      double[::1] out, int act, double p0, double p1,
+                      int n_threads):
     """out[i] = act(X[i].w + b) for every row, float64; releases the GIL."""
     with nogil:
-        _forward_batch(X, w, b, out, act, p0, n_threads)
+        _forward_batch(X, w, b, out, act, p0, p1, n_threads)
 
 
 def forward_batch_f32(const float[:, ::1] X, const float[::1] w, float b,
-                      float[::1] out, int act, float p0, int n_threads):
+                      float[::1] out, int act, float p0, float p1,
+                      int n_threads):
     """out[i] = act(X[i].w + b) for every row, float32; releases the GIL."""
     with nogil:
-        _forward_batch(X, w, b, out, act, p0, n_threads)
+        _forward_batch(X, w, b, out, act, p0, p1, n_threads)
 
 
 def forward_one_f64(const double[::1] x, const double[::1] w, double b,
-                    int act, double p0):
+                    int act, double p0, double p1):
     """act(x.w + b) for one sample, float64, as a Python float."""
-    return _act_point(_dot(&x[0], &w[0], x.shape[0]) + b, act, p0)
+    return _act_point(_dot(&x[0], &w[0], x.shape[0]) + b, act, p0, p1)
 
 
 def forward_one_f32(const float[::1] x, const float[::1] w, float b,
-                    int act, float p0):
+                    int act, float p0, float p1):
     """act(x.w + b) for one sample, float32, as a Python float."""
     cdef float z = _dot(&x[0], &w[0], x.shape[0]) + b
-    return _act_point(z, act, p0)
+    return _act_point(z, act, p0, p1)
 
 
 def elementwise_f64(const double[::1] z, double[::1] out, int act, double p0,
-                    bint derive, int n_threads):
+                    double p1, bint derive, int n_threads):
     """out = act(z) (or act'(z)) elementwise, float64; out may be z; releases
     the GIL."""
     with nogil:
-        _elementwise(z, out, act, p0, derive, n_threads)
+        _elementwise(z, out, act, p0, p1, derive, n_threads)
 
 
 def elementwise_f32(const float[::1] z, float[::1] out, int act, float p0,
-                    bint derive, int n_threads):
+                    float p1, bint derive, int n_threads):
     """out = act(z) (or act'(z)) elementwise, float32; out may be z; releases
     the GIL."""
     with nogil:
-        _elementwise(z, out, act, p0, derive, n_threads)
+        _elementwise(z, out, act, p0, p1, derive, n_threads)
 
 
 # ---- one sample, without the validation round trip ---------------------------
@@ -285,12 +301,13 @@ cdef class FastForward:
     cdef double b
     cdef int act
     cdef double p0
+    cdef double p1
     cdef int is_f64
     cdef Py_ssize_t d
     cdef int max_threads
     cdef object dtype
 
-    def __init__(self, w, double b, int act, double p0, int max_threads):
+    def __init__(self, w, double b, int act, double p0, double p1, int max_threads):
         if w.dtype.itemsize == 8:
             self.w64 = w
             self.is_f64 = 1
@@ -301,6 +318,7 @@ cdef class FastForward:
         self.b = b
         self.act = act
         self.p0 = p0
+        self.p1 = p1
         self.max_threads = max_threads
         self.dtype = w.dtype
 
@@ -334,11 +352,11 @@ cdef class FastForward:
                 if view.format[0] != b"d":
                     return None
                 z = cn_dot_d(<const double *>view.buf, &self.w64[0], self.d) + self.b
-                return cn_act_point_d(z, self.act, self.p0)
+                return cn_act_point_d(z, self.act, self.p0, self.p1)
             if view.format[0] != b"f":
                 return None
             zf = cn_dot_f(<const float *>view.buf, &self.w32[0], self.d) + <float>self.b
-            return cn_act_point_f(zf, self.act, <float>self.p0)
+            return cn_act_point_f(zf, self.act, <float>self.p0, <float>self.p1)
         finally:
             PyBuffer_Release(&view)
 
@@ -385,13 +403,14 @@ cdef class FastForward:
             X64 = x
             o64 = out
             with nogil:
-                _forward_batch(X64, self.w64, self.b, o64, self.act, self.p0, n_threads)
+                _forward_batch(X64, self.w64, self.b, o64, self.act, self.p0, self.p1,
+                               n_threads)
         else:
             X32 = x
             o32 = out
             with nogil:
                 _forward_batch(X32, self.w32, <float>self.b, o32, self.act,
-                               <float>self.p0, n_threads)
+                               <float>self.p0, <float>self.p1, n_threads)
         return out
 
     cdef object _sequence(self, seq):
@@ -416,6 +435,6 @@ cdef class FastForward:
             buf32[k] = <float>v
         if self.is_f64:
             z = cn_dot_d(buf64, &self.w64[0], n) + self.b
-            return cn_act_point_d(z, self.act, self.p0)
+            return cn_act_point_d(z, self.act, self.p0, self.p1)
         zf = cn_dot_f(buf32, &self.w32[0], n) + <float>self.b
-        return cn_act_point_f(zf, self.act, <float>self.p0)
+        return cn_act_point_f(zf, self.act, <float>self.p0, <float>self.p1)

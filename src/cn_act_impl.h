@@ -127,9 +127,103 @@ CN_INLINE double cn_sigmoid_grad_d(double z) { return cn_sigmoid_grad_native_d(z
 CN_INLINE double cn_silu_grad_d(double z) { return cn_silu_grad_native_d(z); }
 #endif
 
+/* ---- the expm1/log1p family: computed in double (float32 converts) ------- *
+ * tanh, elu, selu, softplus, log_sigmoid and their derivatives. Each double
+ * function is branch-free; the float32 ones convert to double and round
+ * once, so they are within 0.5 ulp plus a hair. */
+#if !CN_T_IS_FLOAT
+#define CN_SELU_SCALE 1.0507009873554804934193349852946
+#define CN_SELU_ALPHA 1.6732632423543772848170429916717
+#define CN_SELU_SCALE_ALPHA 1.7580993408473768599402175208123 /* the product */
+
+/* tanh |x| = -t / (2 + t), t = expm1(-2|x|), below 0.55 (no cancellation);
+ * (1 - e) / (1 + e), e = exp(-2|x|), above (t near -1 would double its
+ * error). Odd: the sign of x is copied, so tanh(-0) = -0. */
+CN_INLINE double cn_tanh_d(double x)
+{
+    double a = CN_FABS(x);
+    double t = cn_expm1_nonpos_d(-2.0 * a);
+    double e = cn_exp_nonpos_d(-2.0 * a);
+    double r = (a < 0.55) ? -t / (2.0 + t) : (1.0 - e) / (1.0 + e);
+    return CN_COPYSIGN(r, x);
+}
+
+/* tanh'(x) = 1 - tanh^2 x = 4 sigma'(2x): no cancellation for large |x|. */
+CN_INLINE double cn_tanh_grad_d(double x)
+{
+    return 4.0 * cn_sigmoid_grad_native_d(2.0 * x);
+}
+
+CN_INLINE double cn_elu_d(double z, double alpha)
+{
+    return (z > 0) ? z : alpha * cn_expm1_nonpos_d(z);
+}
+
+CN_INLINE double cn_elu_grad_d(double z, double alpha)
+{
+    return (z > 0) ? 1.0 : alpha * cn_exp_nonpos_d(z);
+}
+
+CN_INLINE double cn_selu_d(double z)
+{
+    return (z > 0) ? CN_SELU_SCALE * z : CN_SELU_SCALE_ALPHA * cn_expm1_nonpos_d(z);
+}
+
+CN_INLINE double cn_selu_grad_d(double z)
+{
+    return (z > 0) ? CN_SELU_SCALE : CN_SELU_SCALE_ALPHA * cn_exp_nonpos_d(z);
+}
+
+/* softplus(z) = log(1 + e^(beta z)) / beta = (max(y, 0) + log1p(e^-|y|)) / beta
+ * with y = beta z: never overflows; z itself where y > threshold. */
+CN_INLINE double cn_softplus_d(double z, double beta, double threshold)
+{
+    double y = beta * z;
+    double l = ((y > 0) ? y : 0.0) + cn_log1p_nonneg_d(cn_exp_nonpos_d(-CN_FABS(y)));
+    return (y > threshold) ? z : l / beta;
+}
+
+CN_INLINE double cn_softplus_grad_d(double z, double beta, double threshold)
+{
+    double y = beta * z;
+    return (y > threshold) ? 1.0 : cn_sigmoid_d(y);
+}
+
+/* log sigma(z) = -softplus(-z) = min(z, 0) - log1p(e^-|z|). */
+CN_INLINE double cn_log_sigmoid_d(double z)
+{
+    return ((z < 0) ? z : 0.0) - cn_log1p_nonneg_d(cn_exp_nonpos_d(-CN_FABS(z)));
+}
+
+CN_INLINE double cn_log_sigmoid_grad_d(double z)
+{
+    return cn_sigmoid_d(-z);
+}
+#else
+CN_INLINE float cn_tanh_f(float x) { return (float)cn_tanh_d((double)x); }
+CN_INLINE float cn_tanh_grad_f(float x) { return (float)cn_tanh_grad_d((double)x); }
+CN_INLINE float cn_elu_f(float z, float a) { return (float)cn_elu_d((double)z, (double)a); }
+CN_INLINE float cn_elu_grad_f(float z, float a)
+{
+    return (float)cn_elu_grad_d((double)z, (double)a);
+}
+CN_INLINE float cn_selu_f(float z) { return (float)cn_selu_d((double)z); }
+CN_INLINE float cn_selu_grad_f(float z) { return (float)cn_selu_grad_d((double)z); }
+CN_INLINE float cn_softplus_f(float z, float beta, float threshold)
+{
+    return (float)cn_softplus_d((double)z, (double)beta, (double)threshold);
+}
+CN_INLINE float cn_softplus_grad_f(float z, float beta, float threshold)
+{
+    return (float)cn_softplus_grad_d((double)z, (double)beta, (double)threshold);
+}
+CN_INLINE float cn_log_sigmoid_f(float z) { return (float)cn_log_sigmoid_d((double)z); }
+CN_INLINE float cn_log_sigmoid_grad_f(float z) { return (float)cn_log_sigmoid_grad_d((double)z); }
+#endif
+
 /* ---- one value, any activation (the one-sample path) ----------------------- */
 
-CN_INLINE CN_T CN_SFX(cn_act_point)(CN_T z, int act, CN_T p0)
+CN_INLINE CN_T CN_SFX(cn_act_point)(CN_T z, int act, CN_T p0, CN_T p1)
 {
     switch (act) {
     case CN_ACT_SIGMOID: return CN_SIGMOID(z);
@@ -137,6 +231,11 @@ CN_INLINE CN_T CN_SFX(cn_act_point)(CN_T z, int act, CN_T p0)
     case CN_ACT_RELU: return CN_SFX(cn_relu)(z);
     case CN_ACT_LEAKY_RELU: return CN_SFX(cn_leaky_relu)(z, p0);
     case CN_ACT_SILU: return CN_SFX(cn_silu)(z);
+    case CN_ACT_TANH: return CN_SFX(cn_tanh)(z);
+    case CN_ACT_ELU: return CN_SFX(cn_elu)(z, p0);
+    case CN_ACT_SELU: return CN_SFX(cn_selu)(z);
+    case CN_ACT_SOFTPLUS: return CN_SFX(cn_softplus)(z, p0, p1);
+    case CN_ACT_LOG_SIGMOID: return CN_SFX(cn_log_sigmoid)(z);
     default: return z;
     }
 }

@@ -80,7 +80,8 @@ CN_TARGET CN_INLINE CN_T CN_FN(cn_dot_wide)(const CN_T *x, const CN_T *w, ptrdif
  * block while it is still in cache. */
 CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_t n,
                                              ptrdiff_t d, const CN_T *CN_RESTRICT w, CN_T b,
-                                             CN_T *CN_RESTRICT out, int act, CN_T p0)
+                                             CN_T *CN_RESTRICT out, int act, CN_T p0,
+                                             CN_T p1)
 {
     /* small widths: the contract's expression written out (cn_small_dot.h),
      * so that the loop over rows vectorizes, several rows per vector; with
@@ -98,7 +99,7 @@ CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_
                 const CN_T *CN_RESTRICT x = X + r * (D);                   \
                 out[r] = CN_DOT_##D(x, w) + b;                             \
             }                                                              \
-            CN_SFX(cn_activate)(out, out, n, act, p0);                     \
+            CN_SFX(cn_activate)(out, out, n, act, p0, p1);                 \
         }                                                                  \
         return;
     switch (d) {
@@ -116,21 +117,21 @@ CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_
         break;
     }
 #undef CN_SMALL_CASE
-    CN_SFX(cn_activate)(out, out, n, act, p0);
+    CN_SFX(cn_activate)(out, out, n, act, p0, p1);
 }
 
 #undef CN_DOT_WIDE
 
 /* out[j] = act(z[j]) over a span; out is z or disjoint from it. */
 CN_TARGET static void CN_FN(cn_activate_span)(const CN_T *z, CN_T *out, ptrdiff_t n, int act,
-                                              CN_T p0)
+                                              CN_T p0, CN_T p1)
 {
-    CN_SFX(cn_activate)(z, out, n, act, p0);
+    CN_SFX(cn_activate)(z, out, n, act, p0, p1);
 }
 
 /* out[j] = act'(z[j]) over a span; out is z or disjoint from it. */
 CN_TARGET static void CN_FN(cn_derive_span)(const CN_T *z, CN_T *out, ptrdiff_t n, int act,
-                                            CN_T p0)
+                                            CN_T p0, CN_T p1)
 {
-    CN_SFX(cn_derive)(z, out, n, act, p0);
+    CN_SFX(cn_derive)(z, out, n, act, p0, p1);
 }

@@ -39,6 +39,11 @@
 #define CN_ACT_RELU 3
 #define CN_ACT_LEAKY_RELU 4
 #define CN_ACT_SILU 5
+#define CN_ACT_TANH 6
+#define CN_ACT_ELU 7
+#define CN_ACT_SELU 8
+#define CN_ACT_SOFTPLUS 9
+#define CN_ACT_LOG_SIGMOID 10
 
 /* instruction-set levels */
 #define CN_ISA_BASELINE 0
@@ -181,11 +186,11 @@
 /* ---- dispatch -------------------------------------------------------------- */
 
 typedef void (*cn_forward_rows_d_fn)(const double *, ptrdiff_t, ptrdiff_t, const double *,
-                                     double, double *, int, double);
+                                     double, double *, int, double, double);
 typedef void (*cn_forward_rows_f_fn)(const float *, ptrdiff_t, ptrdiff_t, const float *,
-                                     float, float *, int, float);
-typedef void (*cn_span_d_fn)(const double *, double *, ptrdiff_t, int, double);
-typedef void (*cn_span_f_fn)(const float *, float *, ptrdiff_t, int, float);
+                                     float, float *, int, float, float);
+typedef void (*cn_span_d_fn)(const double *, double *, ptrdiff_t, int, double, double);
+typedef void (*cn_span_f_fn)(const float *, float *, ptrdiff_t, int, float, float);
 
 static cn_forward_rows_d_fn cn_forward_rows_d = cn_forward_rows_d_baseline;
 static cn_forward_rows_f_fn cn_forward_rows_f = cn_forward_rows_f_baseline;

@@ -20,6 +20,7 @@
 #ifndef CN_MATH_H
 #define CN_MATH_H
 
+#include <math.h> /* INFINITY */
 #include <stdint.h>
 #include <string.h>
 
@@ -38,10 +39,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define CN_FABS(x) __builtin_fabs(x)
 #define CN_FABSF(x) __builtin_fabsf(x)
+#define CN_COPYSIGN(x, y) __builtin_copysign((x), (y))
 #else
-#include <math.h>
 #define CN_FABS(x) fabs(x)
 #define CN_FABSF(x) fabsf(x)
+#define CN_COPYSIGN(x, y) copysign((x), (y))
 #endif
 
 /* ---- bit casts (memcpy: defined behaviour, compiles to a register move) -- */
@@ -163,6 +165,78 @@ CN_MATH_INLINE float cn_exp_nonpos_f(float x)
     float p, s1, s2;
     cn_exp_parts_f(x, &p, &s1, &s2);
     return (p * s1) * s2;
+}
+
+/* ---- expm1(x) for x in [-inf, 0] or NaN, double -------------------------- *
+ * x = n ln2 + r as in exp; expm1(r) = r + r^2 t(r) (t as in exp, no 1 added,
+ * so nothing cancels); expm1(x) = (2^n - 1) + 2^n expm1(r), where 2^n - 1 is
+ * exact for -58 <= n <= 0 and 2^n expm1(r) is exact scaling: one rounding
+ * of the sum. Clamped at -40 (expm1(-40) rounds to -1). Within ~1.5 ulp.
+ * -0 gives -0. */
+CN_MATH_INLINE double cn_expm1_nonpos_d(double x)
+{
+    double xc = (x < -40.0) ? -40.0 : x;
+    double kd = xc * CN_INVLN2_D + CN_SHIFT_D;
+    uint64_t m = cn_asuint64(CN_SHIFT_D) - cn_asuint64(kd);
+    kd = kd - CN_SHIFT_D;
+    double r = (xc - kd * CN_LN2HI_D) - kd * CN_LN2LO_D;
+    double r2 = r * r;
+    double r4 = r2 * r2;
+    double r8 = r4 * r4;
+    double a0 = 0.5 + r * 0x1.5555555555555p-3;
+    double a1 = 0x1.5555555555555p-5 + r * 0x1.1111111111111p-7;
+    double a2 = 0x1.6c16c16c16c17p-10 + r * 0x1.a01a01a01a01ap-13;
+    double a3 = 0x1.a01a01a01a01ap-16 + r * 0x1.71de3a556c734p-19;
+    double a4 = 0x1.27e4fb7789f5cp-22 + r * 0x1.ae64567f544e4p-26;
+    double a5 = 0x1.1eed8eff8d898p-29 + r * 0x1.6124613a86d09p-33;
+    double t = ((a0 + r2 * a1) + r4 * (a2 + r2 * a3)) + r8 * (a4 + r2 * a5);
+    double q = r + r2 * t;
+    double sc = cn_asdouble((UINT64_C(1023) - m) << 52);
+    double y = (sc - 1.0) + sc * q;
+    return (x == 0.0) ? x : y;
+}
+
+/* ---- log(y) for y >= 1, and log1p(u) for u >= 0 ------------------------- *
+ * y = 2^k m with m in [sqrt(2)/2, sqrt(2)) taken from the bits (k >= 0 for
+ * y >= 1, so unsigned shifts do); f = m - 1 is exact; fdlibm's
+ * log(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2))), s = f / (2 + f), with its
+ * minimax R (|s| <= 0.1716, error below 2^-58), plus k ln2 in two parts:
+ * within 1 ulp. +inf gives +inf, NaN gives NaN. */
+#define CN_LG1 6.666666666666735130e-01
+#define CN_LG2 3.999999999940941908e-01
+#define CN_LG3 2.857142874366239149e-01
+#define CN_LG4 2.222219843214978396e-01
+#define CN_LG5 1.818357216161805012e-01
+#define CN_LG6 1.531383769920937332e-01
+#define CN_LG7 1.479819860511658591e-01
+
+CN_MATH_INLINE double cn_log_ge1_d(double y)
+{
+    uint64_t iy = cn_asuint64(y);
+    uint64_t k = (iy - UINT64_C(0x3fe6a09e667f3bcd)) >> 52;
+    double m = cn_asdouble(iy - (k << 52));
+    double kd = cn_asdouble(k | UINT64_C(0x4330000000000000)) - 0x1p52; /* exact */
+    double f = m - 1.0;
+    double hfsq = 0.5 * f * f;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (CN_LG2 + w * (CN_LG4 + w * CN_LG6));
+    double t2 = z * (CN_LG1 + w * (CN_LG3 + w * (CN_LG5 + w * CN_LG7)));
+    double R = t2 + t1;
+    double r = kd * CN_LN2HI_D - ((hfsq - (s * (hfsq + R) + kd * CN_LN2LO_D)) - f);
+    r = (y == (double)INFINITY) ? y : r;
+    return (y == y) ? r : y;
+}
+
+/* log1p(u) = log(1 + u) + c / (1 + u), c the rounding error of 1 + u (exact
+ * by Fast2Sum for 0 <= u <= 1; for u > 1 it is a smaller correction still
+ * within the bound). Tiny u gives u exactly. */
+CN_MATH_INLINE double cn_log1p_nonneg_d(double u)
+{
+    double y = 1.0 + u;
+    double c = u - (y - 1.0);
+    return cn_log_ge1_d(y) + c / y;
 }
 
 /* ---- sigmoid ------------------------------------------------------------- *

@@ -79,8 +79,10 @@ CN_INLINE void CN_SFX(cn_rows_z)(const CN_T *CN_RESTRICT X, ptrdiff_t n, ptrdiff
         }                                                              \
     } while (0)
 
-/* out = act(z) elementwise; p0 is the activation's parameter (alpha). */
-CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int act, CN_T p0)
+/* out = act(z) elementwise; p0, p1 are the activation's parameters (alpha;
+ * softplus: beta, threshold). */
+CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int act, CN_T p0,
+                                   CN_T p1)
 {
     switch (act) {
     case CN_ACT_SIGMOID: CN_SPAN(CN_SIGMOID(v)); break;
@@ -88,6 +90,11 @@ CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int ac
     case CN_ACT_RELU: CN_SPAN(CN_SFX(cn_relu)(v)); break;
     case CN_ACT_LEAKY_RELU: CN_SPAN(CN_SFX(cn_leaky_relu)(v, p0)); break;
     case CN_ACT_SILU: CN_SPAN(CN_SFX(cn_silu)(v)); break;
+    case CN_ACT_TANH: CN_SPAN(CN_SFX(cn_tanh)(v)); break;
+    case CN_ACT_ELU: CN_SPAN(CN_SFX(cn_elu)(v, p0)); break;
+    case CN_ACT_SELU: CN_SPAN(CN_SFX(cn_selu)(v)); break;
+    case CN_ACT_SOFTPLUS: CN_SPAN(CN_SFX(cn_softplus)(v, p0, p1)); break;
+    case CN_ACT_LOG_SIGMOID: CN_SPAN(CN_SFX(cn_log_sigmoid)(v)); break;
     default: /* identity */
         if (z != out)
             CN_SPAN(v);
@@ -96,7 +103,8 @@ CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int ac
 }
 
 /* out = act'(z) elementwise. */
-CN_INLINE void CN_SFX(cn_derive)(const CN_T *z, CN_T *out, ptrdiff_t n, int act, CN_T p0)
+CN_INLINE void CN_SFX(cn_derive)(const CN_T *z, CN_T *out, ptrdiff_t n, int act, CN_T p0,
+                                 CN_T p1)
 {
     switch (act) {
     case CN_ACT_SIGMOID: CN_SPAN(CN_SFX(cn_sigmoid_grad)(v)); break;
@@ -104,6 +112,11 @@ CN_INLINE void CN_SFX(cn_derive)(const CN_T *z, CN_T *out, ptrdiff_t n, int act,
     case CN_ACT_RELU: CN_SPAN(CN_SFX(cn_relu_grad)(v)); break;
     case CN_ACT_LEAKY_RELU: CN_SPAN(CN_SFX(cn_leaky_relu_grad)(v, p0)); break;
     case CN_ACT_SILU: CN_SPAN(CN_SFX(cn_silu_grad)(v)); break;
+    case CN_ACT_TANH: CN_SPAN(CN_SFX(cn_tanh_grad)(v)); break;
+    case CN_ACT_ELU: CN_SPAN(CN_SFX(cn_elu_grad)(v, p0)); break;
+    case CN_ACT_SELU: CN_SPAN(CN_SFX(cn_selu_grad)(v)); break;
+    case CN_ACT_SOFTPLUS: CN_SPAN(CN_SFX(cn_softplus_grad)(v, p0, p1)); break;
+    case CN_ACT_LOG_SIGMOID: CN_SPAN(CN_SFX(cn_log_sigmoid_grad)(v)); break;
     default: CN_SPAN(CN_SFX(cn_identity_grad)(v)); break;
     }
 }

@@ -24,7 +24,17 @@ ALL = [
     ("leaky_relu", {}),
     ("leaky_relu", {"alpha": 0.2}),
     ("silu", {}),
+    ("tanh", {}),
+    ("elu", {}),
+    ("elu", {"alpha": 0.5}),
+    ("selu", {}),
+    ("softplus", {}),
+    ("softplus", {"beta": 2.0, "threshold": 10.0}),
+    ("log_sigmoid", {}),
 ]
+SELU_L = 1.0507009873554804934193349852946
+SELU_A = 1.6732632423543772848170429916717
+SELU_LA = 1.7580993408473768599402175208123  # their product, rounded once
 IDS = [n + "".join(f"-{k}={v}" for k, v in p.items()) for n, p in ALL]
 SILU_Z0 = -1.2784645427610738
 MAX_ULP = 4.0
@@ -117,6 +127,11 @@ def test_nan_and_infinities(name, params, dtype):
         "relu": ((np.inf, 0), (1, 0)),
         "leaky_relu": ((np.inf, -np.inf), (1, params.get("alpha", 0.01))),
         "silu": ((np.inf, 0), (1, 0)),
+        "tanh": ((1, -1), (0, 0)),
+        "elu": ((np.inf, -params.get("alpha", 1.0)), (1, 0)),
+        "selu": ((np.inf, dtype(-SELU_LA)), (dtype(SELU_L), 0)),
+        "softplus": ((np.inf, 0), (1, 0)),
+        "log_sigmoid": ((0, -np.inf), (0, 1)),
     }[name]
     np.testing.assert_array_equal(y[1:], np.array(lim[0], dtype=dtype))
     np.testing.assert_array_equal(dy[1:], np.array(lim[1], dtype=dtype))
@@ -275,7 +290,7 @@ def test_registry_and_parameters():
     assert repr(act) == "Activation('leaky_relu', alpha=0.25)"
     for clone in (pickle.loads(pickle.dumps(act)), copy.deepcopy(act)):
         assert clone == act
-    with pytest.raises(ValueError, match="unknown activation 'swish2'; known: identity, "):
+    with pytest.raises(ValueError, match="unknown activation 'swish2'; known: elu, identity, "):
         A.get("swish2")
     with pytest.raises(TypeError, match="sigmoid takes no parameters; got alpha"):
         A.get("sigmoid", alpha=1.0)
