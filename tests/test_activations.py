@@ -141,18 +141,54 @@ def test_nan_and_infinities(name, params, dtype):
 
 
 def _exact_ld(name, z):
+    """The exact value to long double precision (64-bit mantissa here)."""
     zl = np.asarray(z).astype(np.longdouble)
-    e = np.exp(-np.abs(zl))
-    s = np.where(zl >= 0, 1 / (1 + e), e / (1 + e))
-    return {"sigmoid_grad": e / (1 + e) ** 2, "silu": zl * s, "silu_grad": s * (1 + zl * (1 - s))}[
-        name
-    ]
+    with np.errstate(over="ignore"):
+        e = np.exp(-np.abs(zl))
+        e2 = np.exp(-2 * np.abs(zl))
+        s = np.where(zl >= 0, 1 / (1 + e), e / (1 + e))
+        neg = np.minimum(zl, 0)
+        lam = np.longdouble("1.0507009873554804934193349852946")
+        alp = np.longdouble("1.6732632423543772848170429916717")
+        table = {
+            "sigmoid_grad": lambda: e / (1 + e) ** 2,
+            "silu": lambda: zl * s,
+            "silu_grad": lambda: s * (1 + zl * (1 - s)),
+            "tanh": lambda: np.tanh(zl),
+            "tanh_grad": lambda: 4 * e2 / (1 + e2) ** 2,
+            "elu": lambda: np.where(zl > 0, zl, np.expm1(neg)),
+            "elu_grad": lambda: np.where(zl > 0, 1, np.exp(neg)),
+            "selu": lambda: np.where(zl > 0, lam * zl, lam * alp * np.expm1(neg)),
+            "selu_grad": lambda: np.where(zl > 0, lam, lam * alp * np.exp(neg)),
+            "softplus": lambda: np.where(zl > 20, zl, np.maximum(zl, 0) + np.log1p(e)),
+            "softplus_grad": lambda: np.where(zl > 20, 1, s),
+            "log_sigmoid": lambda: neg - np.log1p(e),
+            "log_sigmoid_grad": lambda: np.where(zl >= 0, e / (1 + e), 1 / (1 + e)),
+        }
+        return table[name]()
 
 
 def _exact_mp(name, v):
     z = mpmath.mpf(float(v))
     s = 1 / (1 + mpmath.exp(-z))
-    return {"sigmoid_grad": s * (1 - s), "silu": z * s, "silu_grad": s * (1 + z * (1 - s))}[name]
+    lam = mpmath.mpf("1.0507009873554804934193349852946")
+    alp = mpmath.mpf("1.6732632423543772848170429916717")
+    table = {
+        "sigmoid_grad": lambda: s * (1 - s),
+        "silu": lambda: z * s,
+        "silu_grad": lambda: s * (1 + z * (1 - s)),
+        "tanh": lambda: mpmath.tanh(z),
+        "tanh_grad": lambda: 1 / mpmath.cosh(z) ** 2,
+        "elu": lambda: z if z > 0 else mpmath.expm1(z),
+        "elu_grad": lambda: 1 if z > 0 else mpmath.exp(z),
+        "selu": lambda: lam * z if z > 0 else lam * alp * mpmath.expm1(z),
+        "selu_grad": lambda: lam if z > 0 else lam * alp * mpmath.exp(z),
+        "softplus": lambda: z if z > 20 else mpmath.log1p(mpmath.exp(z)),
+        "softplus_grad": lambda: 1 if z > 20 else s,
+        "log_sigmoid": lambda: -mpmath.log1p(mpmath.exp(-z)),
+        "log_sigmoid_grad": lambda: 1 / (1 + mpmath.exp(z)),
+    }
+    return mpmath.mpf(table[name]())
 
 
 def _mp_ulps(y, exact, dtype):
@@ -162,11 +198,17 @@ def _mp_ulps(y, exact, dtype):
     return float(abs(mpmath.mpf(float(y)) - exact) / ulp)
 
 
-FNS = {
-    "sigmoid_grad": lambda z: A.derivative("sigmoid", z),
-    "silu": A.silu,
-    "silu_grad": lambda z: A.derivative("silu", z),
-}
+def _fn(name):
+    if name.endswith("_grad"):
+        base = name[: -len("_grad")]
+        return lambda z: A.derivative(base, z)
+    return A.get(name)
+
+
+TRANSCENDENTAL = ["sigmoid_grad", "silu", "silu_grad"] + [
+    f"{n}{g}" for n in ("tanh", "elu", "selu", "softplus", "log_sigmoid") for g in ("", "_grad")
+]
+FNS = {name: _fn(name) for name in TRANSCENDENTAL}
 
 
 @pytest.mark.skipif(not EXTENDED_LONGDOUBLE, reason="needs an extended long double")
