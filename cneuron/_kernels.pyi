@@ -65,6 +65,12 @@ def elementwise_f32(
     derive: bool,
     n_threads: int,
 ) -> None: ...
+def softmax_rows_f64(
+    z: npt.NDArray[np.float64], out: npt.NDArray[np.float64], log_out: bool, n_threads: int
+) -> None: ...
+def softmax_rows_f32(
+    z: npt.NDArray[np.float32], out: npt.NDArray[np.float32], log_out: bool, n_threads: int
+) -> None: ...
 
 class FastForward:
     def __init__(

@@ -61,6 +61,18 @@ def _forward(
 _IDENTITY = (_kernels.ACT_IDENTITY, 0.0, 0.0)
 
 
+def _elementwise(activation: Any) -> Activation:
+    """The activation, which a single neuron's one output requires elementwise."""
+    act = get(activation)
+    if not act.elementwise:
+        raise ValueError(
+            f"{act.name} is not elementwise: a neuron has one output; apply {act.name} "
+            "to the outputs of several neurons (cneuron.activations."
+            f"{act.name}(z, axis=...))"
+        )
+    return act
+
+
 class Neuron:
     """An artificial neuron: weights, a bias and an activation function.
 
@@ -98,7 +110,7 @@ class Neuron:
     def __init__(self, weights: Any, bias: Any = 0.0, activation: Any = "sigmoid") -> None:
         w = _v.coerce_weights(weights)
         b = _v.coerce_bias(bias, w.dtype)
-        self._act: Activation = get(activation)
+        self._act: Activation = _elementwise(activation)
         self._set(w, b)
 
     def _set(self, w: np.ndarray, b: float) -> None:
@@ -253,5 +265,5 @@ def neuron_forward(
     ``Activation`` from ``cneuron.activations.get``.
     """
     wv = _v.coerce_weights(w)
-    act = get(activation).kernel_args
+    act = _elementwise(activation).kernel_args
     return _forward(X, wv, _v.coerce_bias(b, wv.dtype), act, out, num_threads)

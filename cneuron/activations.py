@@ -51,6 +51,7 @@ Accuracy, in both dtypes against a 120-bit reference (tested):
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -67,11 +68,13 @@ __all__ = [
     "identity",
     "leaky_relu",
     "log_sigmoid",
+    "log_softmax",
     "names",
     "relu",
     "selu",
     "sigmoid",
     "silu",
+    "softmax",
     "softplus",
     "step",
     "tanh",
@@ -86,7 +89,11 @@ _ELEMENTWISE: dict[np.dtype, Callable[..., None]] = {
 @dataclass(frozen=True)
 class _Spec:
     code: int
-    params: tuple[tuple[str, float], ...]  # (name, default) in call order
+    params: tuple[tuple[str, Any], ...]  # (name, default) in call order
+    elementwise: bool = True
+
+
+_SOFTMAX, _LOG_SOFTMAX = -1, -2  # row-wise, not elementwise kernels
 
 
 _REGISTRY: dict[str, _Spec] = {
@@ -101,6 +108,8 @@ _REGISTRY: dict[str, _Spec] = {
     "selu": _Spec(_kernels.ACT_SELU, ()),
     "softplus": _Spec(_kernels.ACT_SOFTPLUS, (("beta", 1.0), ("threshold", 20.0))),
     "log_sigmoid": _Spec(_kernels.ACT_LOG_SIGMOID, ()),
+    "softmax": _Spec(_SOFTMAX, (("axis", -1),), elementwise=False),
+    "log_softmax": _Spec(_LOG_SOFTMAX, (("axis", -1),), elementwise=False),
 }
 
 
@@ -109,7 +118,14 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def _check_param(name: str, key: str, value: Any) -> float:
+def _check_param(name: str, key: str, value: Any) -> Any:
+    if key == "axis":
+        if isinstance(value, bool):
+            raise TypeError(f"{name}: axis must be an int, got bool")
+        try:
+            return operator.index(value)
+        except TypeError:
+            raise TypeError(f"{name}: axis must be an int, got {type(value).__name__}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: {key} must be a real number, got {type(value).__name__}")
     v = float(value)
@@ -126,7 +142,7 @@ class Activation:
     equal when name and parameters are equal, and pickle by value.
     """
 
-    __slots__ = ("_code", "_name", "_params")
+    __slots__ = ("_code", "_elementwise", "_name", "_params")
 
     def __init__(self, name: str, **params: Any) -> None:
         if not isinstance(name, str):
@@ -149,6 +165,13 @@ class Activation:
         self._name = key
         self._params = bound
         self._code = spec.code
+        self._elementwise = spec.elementwise
+
+    @property
+    def elementwise(self) -> bool:
+        """True for functions of each value alone (all but softmax, log_softmax):
+        the ones a ``Neuron`` can use."""
+        return self._elementwise
 
     @property
     def name(self) -> str:
@@ -167,12 +190,41 @@ class Activation:
         return self._code, vals[0], vals[1]
 
     def __call__(self, z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
-        """The function, elementwise over ``z`` (any shape)."""
+        """The function over ``z`` (any shape): elementwise, or along ``axis``."""
+        if not self._elementwise:
+            return _softmax(self._code == _LOG_SOFTMAX, z, self._params["axis"], out, num_threads)
         return _apply(self, False, z, out, num_threads)
 
-    def derivative(self, z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
-        """The derivative, elementwise over ``z`` (any shape)."""
-        return _apply(self, True, z, out, num_threads)
+    def derivative(
+        self, z: Any, *, grad: Any = None, out: Any = None, num_threads: Any = None
+    ) -> Any:
+        """The derivative at ``z``: f'(z) elementwise, or with ``grad`` the
+        chain rule's product grad * f'(z).
+
+        softmax and log_softmax map a vector to a vector; their derivative is
+        a Jacobian, and what training needs is its product with the upstream
+        gradient: pass ``grad`` (same shape as ``z``) and get
+        s * (grad - sum(grad * s)) for softmax, grad - s * sum(grad) for
+        log_softmax (s = softmax(z), sums along ``axis``).
+        """
+        if not self._elementwise:
+            if grad is None:
+                raise TypeError(
+                    f"{self._name} is not elementwise: its derivative is a Jacobian; "
+                    "pass grad= (the upstream gradient) for the vector-Jacobian product"
+                )
+            return _softmax_vjp(self, z, grad, out, num_threads)
+        if grad is None:
+            return _apply(self, True, z, out, num_threads)
+        d = _apply(self, True, z, None, num_threads)
+        g = _v.coerce_elementwise(grad, "grad")
+        if g.shape != np.shape(d):
+            raise ValueError(f"grad must have the shape of z {np.shape(d)}, got {g.shape}")
+        res = np.multiply(d, g.astype(np.result_type(d), copy=False))
+        if out is not None:
+            _v.check_out(out, res.shape, res.dtype)[...] = res
+            return out
+        return res
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Activation):
@@ -212,10 +264,71 @@ def get(activation: Any, **params: Any) -> Activation:
 
 
 def derivative(
-    activation: Any, z: Any, *, out: Any = None, num_threads: Any = None, **params: Any
+    activation: Any,
+    z: Any,
+    *,
+    grad: Any = None,
+    out: Any = None,
+    num_threads: Any = None,
+    **params: Any,
 ) -> Any:
-    """The derivative of ``activation`` (name or ``Activation``) at ``z``, elementwise."""
-    return _apply(get(activation, **params), True, z, out, num_threads)
+    """The derivative of ``activation`` (name or ``Activation``) at ``z``.
+
+    Elementwise activations give f'(z) (times ``grad`` when given);
+    softmax and log_softmax need ``grad`` and give the vector-Jacobian
+    product (see ``Activation.derivative``).
+    """
+    return get(activation, **params).derivative(z, grad=grad, out=out, num_threads=num_threads)
+
+
+_SOFTMAX_ROWS: dict[np.dtype, Callable[..., None]] = {
+    _v.FLOAT64: _kernels.softmax_rows_f64,
+    _v.FLOAT32: _kernels.softmax_rows_f32,
+}
+
+
+def _softmax(log_out: bool, z: Any, axis: int, out: Any, num_threads: Any) -> Any:
+    """softmax / log_softmax along ``axis``: the row kernel over the other axes."""
+    src = _v.coerce_elementwise(z)
+    if src.ndim == 0:
+        raise ValueError("softmax needs at least one axis, got a scalar")
+    try:
+        ax = operator.index(axis) % src.ndim if -src.ndim <= axis < src.ndim else None
+    except TypeError:
+        ax = None
+    if ax is None:
+        raise ValueError(f"axis {axis} is out of bounds for an array of dimension {src.ndim}")
+    n_threads = _v.resolve_threads(num_threads)
+    if out is not None:
+        _v.check_out(out, src.shape, src.dtype)
+    moved = np.ascontiguousarray(np.moveaxis(src, ax, -1))
+    rows = moved.reshape(-1, moved.shape[-1]) if moved.size else moved.reshape(0, 0)
+    direct = out is not None and ax == src.ndim - 1 and not np.may_share_memory(out, src)
+    res_rows = out.reshape(rows.shape) if direct else np.empty_like(rows)
+    _SOFTMAX_ROWS[src.dtype](rows, res_rows, log_out, n_threads)
+    if direct:
+        return out
+    res = np.moveaxis(res_rows.reshape(moved.shape), -1, ax)
+    if out is not None:
+        out[...] = res
+        return out
+    return np.ascontiguousarray(res)
+
+
+def _softmax_vjp(act: Activation, z: Any, grad: Any, out: Any, num_threads: Any) -> Any:
+    axis = act.params["axis"]
+    s = _softmax(False, z, axis, None, num_threads)
+    g = _v.coerce_elementwise(grad, "grad").astype(s.dtype, copy=False)
+    if g.shape != s.shape:
+        raise ValueError(f"grad must have the shape of z {s.shape}, got {g.shape}")
+    if act.name == "softmax":
+        res = s * (g - np.sum(g * s, axis=axis, keepdims=True))
+    else:
+        res = g - s * np.sum(g, axis=axis, keepdims=True)
+    if out is not None:
+        _v.check_out(out, res.shape, res.dtype)[...] = res
+        return out
+    return res
 
 
 def _apply(act: Activation, derive: bool, z: Any, out: Any, num_threads: Any) -> Any:
@@ -317,6 +430,14 @@ def log_sigmoid(z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
     return _LOG_SIGMOID(z, out=out, num_threads=num_threads)
 
 
+def softmax(z: Any, axis: int = -1, *, out: Any = None, num_threads: Any = None) -> Any:
+    return Activation("softmax", axis=axis)(z, out=out, num_threads=num_threads)
+
+
+def log_softmax(z: Any, axis: int = -1, *, out: Any = None, num_threads: Any = None) -> Any:
+    return Activation("log_softmax", axis=axis)(z, out=out, num_threads=num_threads)
+
+
 identity.__doc__ = "f(z) = z, elementwise: the activation of a linear neuron.\n" + _COMMON_DOC
 step.__doc__ = (
     "The Heaviside step: 1 for z >= 0, else 0 (the original perceptron).\n\n"
@@ -357,4 +478,16 @@ softplus.__doc__ = (
 log_sigmoid.__doc__ = (
     "log(sigmoid(z)) = min(z, 0) - log1p(exp(-|z|)), elementwise: no\n"
     "    overflow, no log(0), accurate for large |z| of either sign.\n" + _COMMON_DOC
+)
+softmax.__doc__ = (
+    "softmax along ``axis``: exp(z - max) / sum(exp(z - max)), class probabilities.\n\n"
+    "    Max-subtracted, so nothing overflows; z - max is formed exactly and the\n"
+    "    sum is compensated: within 4 ulp whatever the length of the axis. +inf\n"
+    "    entries share the mass; a row with NaN gives NaN.\n\n"
+    "    axis : int, default -1 -- the axis that sums to 1.\n" + _COMMON_DOC
+)
+log_softmax.__doc__ = (
+    "log_softmax along ``axis``: (z - max) - log(sum(exp(z - max))).\n\n"
+    "    Never log(0) for finite input; the dominant entry keeps its digits\n"
+    "    (log1p of the rest). axis : int, default -1.\n" + _COMMON_DOC
 )

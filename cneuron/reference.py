@@ -31,6 +31,7 @@ __all__ = [
     "leaky_relu_grad",
     "log_sigmoid",
     "log_sigmoid_grad",
+    "log_softmax",
     "neuron_forward",
     "preactivation",
     "relu",
@@ -41,6 +42,7 @@ __all__ = [
     "sigmoid_grad",
     "silu",
     "silu_grad",
+    "softmax",
     "softplus",
     "softplus_grad",
     "step",
@@ -237,7 +239,25 @@ def log_sigmoid_grad(z: float) -> float:
     return sigmoid(-float(z))
 
 
-#: name -> (function, derivative); parameters are keyword arguments of both
+def softmax(z: Sequence[float]) -> list[float]:
+    """softmax of a vector: exp(z_i - max) / sum_j exp(z_j - max)."""
+    zs = [float(v) for v in z]
+    m = max(zs)
+    e = [math.exp(v - m) for v in zs]
+    s = math.fsum(e)
+    return [v / s for v in e]
+
+
+def log_softmax(z: Sequence[float]) -> list[float]:
+    """log_softmax of a vector: (z_i - max) - log(sum_j exp(z_j - max))."""
+    zs = [float(v) for v in z]
+    m = max(zs)
+    ls = math.log(math.fsum(math.exp(v - m) for v in zs))
+    return [(v - m) - ls for v in zs]
+
+
+#: name -> (function, derivative) of the elementwise activations; parameters
+#: are keyword arguments of both (softmax and log_softmax act on vectors)
 ACTIVATIONS = {
     "identity": (identity, identity_grad),
     "step": (step, step_grad),

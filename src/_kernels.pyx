@@ -57,6 +57,10 @@ cdef extern from "cn_kernels.h" nogil:
     int cn_current_isa() noexcept
     double cn_dot_d(const double *x, const double *w, Py_ssize_t d) noexcept
     float cn_dot_f(const float *x, const float *w, Py_ssize_t d) noexcept
+    void cn_softmax_row_d(const double *x, double *out, Py_ssize_t n,
+                          int log_out) noexcept
+    void cn_softmax_row_f(const float *x, float *out, Py_ssize_t n,
+                          int log_out) noexcept
     double cn_act_point_d(double z, int act, double p0, double p1) noexcept
     float cn_act_point_f(float z, int act, float p0, float p1) noexcept
     # dispatch-table entries (function pointers in C)
@@ -225,7 +229,46 @@ cdef void _elementwise(
             _span(&z[start], &out[start], stop - start, act, p0, p1, derive)
 
 
+cdef void _softmax_rows(
+    const floating[:, ::1] z,   # IN  (n_rows, n)
+    floating[:, ::1] out,       # OUT (n_rows, n), may be z itself
+    bint log_out,
+    int n_threads,
+) noexcept nogil:
+    cdef Py_ssize_t r, n_rows = z.shape[0], n = z.shape[1]
+    if n_rows == 0 or n == 0:
+        return
+    if n_threads <= 1 or n_rows * n < PARALLEL_MIN_ELEMS or n_rows == 1:
+        for r in range(n_rows):
+            if floating is double:
+                cn_softmax_row_d(&z[r, 0], &out[r, 0], n, log_out)
+            else:
+                cn_softmax_row_f(&z[r, 0], &out[r, 0], n, log_out)
+    else:
+        for r in prange(n_rows, schedule="static", num_threads=n_threads):
+            if floating is double:
+                cn_softmax_row_d(&z[r, 0], &out[r, 0], n, log_out)
+            else:
+                cn_softmax_row_f(&z[r, 0], &out[r, 0], n, log_out)
+
+
 # ---- Python entry points, one per dtype (no fused dispatch cost) ----------
+
+
+def softmax_rows_f64(const double[:, ::1] z, double[:, ::1] out, bint log_out,
+                     int n_threads):
+    """(log_)softmax of each row, float64; out may be z; releases the GIL."""
+    with nogil:
+        _softmax_rows(z, out, log_out, n_threads)
+
+
+def softmax_rows_f32(const float[:, ::1] z, float[:, ::1] out, bint log_out,
+                     int n_threads):
+    """(log_)softmax of each row, float32; out may be z; releases the GIL."""
+    with nogil:
+        _softmax_rows(z, out, log_out, n_threads)
+
+
 
 def forward_batch_f64(const double[:, ::1] X, const double[::1] w, double b,
                       double[::1] out, int act, double p0, double p1,

@@ -45,8 +45,12 @@ def _outputs(rng, dtype):
     res.append(cn.sigmoid(zz, out=zz))
     for name in cn.activations.names():
         act = cn.activations.get(name)
-        res.append(act(z))
-        res.append(act.derivative(z))
+        if act.elementwise:
+            res.append(act(z))
+            res.append(act.derivative(z))
+        else:  # row-wise: rows of 7 and one long row
+            res.append(act(z[: (z.size // 7) * 7].reshape(-1, 7)))
+            res.append(act(z))
     return res
 
 

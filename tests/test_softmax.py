@@ -1,0 +1,161 @@
+"""softmax and log_softmax: values, accuracy, limits, axes, out=, the
+vector-Jacobian product, and their place in the registry."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+from helpers import DTYPES
+
+import cneuron as cn
+from cneuron import activations as A
+from cneuron import reference
+
+
+def _exact(row, log_out):
+    mpmath.mp.prec = 200
+    xs = [mpmath.mpf(float(v)) for v in row]
+    m = max(xs)
+    s = mpmath.fsum(mpmath.exp(v - m) for v in xs)
+    return [(v - m) - mpmath.log(s) if log_out else mpmath.exp(v - m) / s for v in xs]
+
+
+def _ulps(y, exact, dtype):
+    fi = np.finfo(dtype)
+    if exact == 0:
+        return 0.0 if y == 0 else float("inf")
+    _, e = mpmath.frexp(exact)
+    ulp = mpmath.ldexp(1, max(int(e) - (fi.nmant + 1), fi.minexp - fi.nmant))
+    return float(abs(mpmath.mpf(float(y)) - exact) / ulp)
+
+
+@pytest.mark.parametrize("log_out", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_within_4_ulp_of_the_exact_value(log_out, dtype, rng):
+    f = A.log_softmax if log_out else A.softmax
+    rows = [
+        rng.standard_normal(10) * 3,
+        rng.standard_normal(1000) * 20,  # long rows: the compensated sum
+        np.array([0.0, -46.0, -800.0, 3e-17]),  # a dominant entry, tiny rest
+        np.array([1e6 + 0.1, 1e6, 1e6 - 700.123456789]),  # x - max formed exactly
+        np.array([5.0, 5.0, 5.0, -3.0]),  # ties at the max
+        np.array([7.0]),
+    ]
+    for row in rows:
+        row = row.astype(dtype)
+        if dtype == np.float32 and np.abs(row).max() > 1e5:
+            continue
+        y = f(row)
+        assert y.dtype == dtype
+        for yi, ei in zip(y, _exact(row, log_out)):
+            if abs(ei) < np.finfo(dtype).smallest_normal:  # underflow to 0 or subnormal
+                assert abs(mpmath.mpf(float(yi)) - ei) <= 4 * np.finfo(dtype).smallest_subnormal
+            else:
+                assert _ulps(yi, ei, dtype) <= 4.0, (row, yi, ei)
+
+
+def test_matches_the_reference_and_sums_to_one(rng):
+    z = rng.standard_normal((50, 13)) * 8
+    s = A.softmax(z)
+    ls = A.log_softmax(z)
+    for row, srow, lrow in zip(z, s, ls):
+        np.testing.assert_allclose(srow, reference.softmax(row.tolist()), rtol=1e-14, atol=1e-300)
+        # the reference's log(sum) loses digits near 1: an absolute floor
+        np.testing.assert_allclose(
+            lrow, reference.log_softmax(row.tolist()), rtol=1e-13, atol=1e-15
+        )
+    np.testing.assert_allclose(s.sum(axis=1), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(np.exp(ls), s, rtol=1e-14)
+
+
+def test_limits_and_nan():
+    z = np.array(
+        [
+            [np.inf, 1.0, np.inf],
+            [-np.inf, 0.0, 1.0],
+            [np.nan, 1.0, 2.0],
+            [1000.0, 0.0, -1000.0],
+            [-np.inf, -np.inf, -np.inf],
+        ]
+    )
+    s = A.softmax(z)
+    ls = A.log_softmax(z)
+    np.testing.assert_array_equal(s[0], [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(ls[0], [-np.log(2), -np.inf, -np.log(2)])
+    assert s[1, 0] == 0.0 and ls[1, 0] == -np.inf
+    assert np.isnan(s[2]).all() and np.isnan(ls[2]).all()
+    np.testing.assert_array_equal(s[3], [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(ls[3], [0.0, -1000.0, -2000.0])
+    assert np.isnan(s[4]).all()  # 0/0: no limit
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_axes_shapes_out_and_threads(dtype, rng):
+    z = (rng.standard_normal((4, 5, 6)) * 5).astype(dtype)
+    for axis in (0, 1, 2, -1, -3):
+        y = A.softmax(z, axis=axis)
+        assert y.dtype == dtype and y.shape == z.shape and y.flags.c_contiguous
+        moved = np.moveaxis(z, axis, -1).reshape(-1, z.shape[axis])
+        expect = np.moveaxis(A.softmax(moved).reshape(np.moveaxis(z, axis, -1).shape), -1, axis)
+        np.testing.assert_array_equal(y, expect)
+        out = np.empty_like(z)
+        assert A.log_softmax(z, axis=axis, out=out) is out
+        np.testing.assert_array_equal(out, A.log_softmax(z, axis=axis))
+    zz = z.copy()
+    assert A.softmax(zz, out=zz) is zz  # in place
+    np.testing.assert_array_equal(zz, A.softmax(z))
+    big = rng.standard_normal((3000, 40)).astype(dtype)
+    np.testing.assert_array_equal(A.softmax(big, num_threads=2), A.softmax(big, num_threads=1))
+    np.testing.assert_array_equal(A.softmax(big[17:18]), A.softmax(big)[17:18])
+    np.testing.assert_array_equal(A.softmax(np.asfortranarray(big)), A.softmax(big))
+    assert A.softmax(np.empty((0, 3), dtype)).shape == (0, 3)
+    assert A.softmax([1, 2]).dtype == np.float64
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="at least one axis"):
+        A.softmax(1.0)
+    with pytest.raises(ValueError, match="axis 2 is out of bounds"):
+        A.softmax(np.ones((2, 2)), axis=2)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        A.softmax(np.ones(2), axis=0.5)
+    with pytest.raises(TypeError, match="dtype float64"):
+        A.softmax(np.ones(3), out=np.empty(3, np.float32))
+    with pytest.raises(ValueError, match="softmax is not elementwise: a neuron has one output"):
+        cn.Neuron([1.0, 2.0], activation="softmax")
+    with pytest.raises(ValueError, match="not elementwise"):
+        cn.neuron_forward(np.ones((2, 2)), [1.0, 2.0], 0.0, "log_softmax")
+    with pytest.raises(TypeError, match="pass grad="):
+        A.derivative("softmax", np.ones(3))
+    assert not A.get("softmax").elementwise and A.get("sigmoid").elementwise
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_vector_jacobian_product(name, rng):
+    z = rng.standard_normal((3, 5))
+    g = rng.standard_normal((3, 5))
+    act = A.get(name, axis=1)
+    vjp = act.derivative(z, grad=g)
+    # against the full Jacobian by central differences, row by row
+    h = 1e-6
+    for r in range(3):
+        J = np.empty((5, 5))
+        for j in range(5):
+            zp, zm = z[r].copy(), z[r].copy()
+            zp[j] += h
+            zm[j] -= h
+            J[:, j] = (A.get(name)(zp) - A.get(name)(zm)) / (2 * h)
+        np.testing.assert_allclose(vjp[r], g[r] @ J, rtol=1e-6, atol=1e-8)
+    # along another axis
+    np.testing.assert_allclose(
+        A.derivative(name, z.T, grad=g.T, axis=0), vjp.T, rtol=1e-12, atol=1e-15
+    )
+
+
+def test_chain_rule_for_elementwise_derivatives(rng):
+    z = rng.standard_normal(20)
+    g = rng.standard_normal(20)
+    np.testing.assert_array_equal(A.derivative("tanh", z, grad=g), A.derivative("tanh", z) * g)
+    with pytest.raises(ValueError, match="grad must have the shape of z"):
+        A.derivative("tanh", z, grad=g[:3])
