@@ -192,7 +192,8 @@ class Activation:
     def __call__(self, z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
         """The function over ``z`` (any shape): elementwise, or along ``axis``."""
         if not self._elementwise:
-            return _softmax(self._code == _LOG_SOFTMAX, z, self._params["axis"], out, num_threads)
+            axis = int(self._params["axis"])
+            return _softmax(self._code == _LOG_SOFTMAX, z, axis, out, num_threads)
         return _apply(self, False, z, out, num_threads)
 
     def derivative(
@@ -316,7 +317,7 @@ def _softmax(log_out: bool, z: Any, axis: int, out: Any, num_threads: Any) -> An
 
 
 def _softmax_vjp(act: Activation, z: Any, grad: Any, out: Any, num_threads: Any) -> Any:
-    axis = act.params["axis"]
+    axis = int(act.params["axis"])
     s = _softmax(False, z, axis, None, num_threads)
     g = _v.coerce_elementwise(grad, "grad").astype(s.dtype, copy=False)
     if g.shape != s.shape:

@@ -269,7 +269,6 @@ def softmax_rows_f32(const float[:, ::1] z, float[:, ::1] out, bint log_out,
         _softmax_rows(z, out, log_out, n_threads)
 
 
-
 def forward_batch_f64(const double[:, ::1] X, const double[::1] w, double b,
                       double[::1] out, int act, double p0, double p1,
                       int n_threads):
