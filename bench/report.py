@@ -37,6 +37,11 @@ TARGETS = [
     [("one sample 3 features", "cneuron", "numpy", 2.0)],
     [("one sample 3 features", "cneuron", "reference", 1 / 1.5)],
     [("batch 20000x16 float64", "cneuron", "reference", 200.0)],
+] + [
+    [(f"activation {name} {size} {dtype}", "cneuron", "numpy", 1.5)]
+    for name in ("sigmoid", "tanh", "elu", "selu", "softplus", "silu", "log_sigmoid", "softmax")
+    for size in ("1e+06", "1e+07")
+    for dtype in ("float64", "float32")
 ]
 
 

@@ -57,10 +57,11 @@ cdef extern from "cn_kernels.h" nogil:
     int cn_current_isa() noexcept
     double cn_dot_d(const double *x, const double *w, Py_ssize_t d) noexcept
     float cn_dot_f(const float *x, const float *w, Py_ssize_t d) noexcept
-    void cn_softmax_row_d(const double *x, double *out, Py_ssize_t n,
-                          int log_out) noexcept
-    void cn_softmax_row_f(const float *x, float *out, Py_ssize_t n,
-                          int log_out) noexcept
+    # dispatch-table entries (function pointers in C)
+    void cn_softmax_rows_d(const double *x, double *out, Py_ssize_t n_rows,
+                           Py_ssize_t n, int log_out) noexcept
+    void cn_softmax_rows_f(const float *x, float *out, Py_ssize_t n_rows,
+                           Py_ssize_t n, int log_out) noexcept
     double cn_act_point_d(double z, int act, double p0, double p1) noexcept
     float cn_act_point_f(float z, int act, float p0, float p1) noexcept
     # dispatch-table entries (function pointers in C)
@@ -239,17 +240,16 @@ cdef void _softmax_rows(
     if n_rows == 0 or n == 0:
         return
     if n_threads <= 1 or n_rows * n < PARALLEL_MIN_ELEMS or n_rows == 1:
-        for r in range(n_rows):
-            if floating is double:
-                cn_softmax_row_d(&z[r, 0], &out[r, 0], n, log_out)
-            else:
-                cn_softmax_row_f(&z[r, 0], &out[r, 0], n, log_out)
+        if floating is double:
+            cn_softmax_rows_d(&z[0, 0], &out[0, 0], n_rows, n, log_out)
+        else:
+            cn_softmax_rows_f(&z[0, 0], &out[0, 0], n_rows, n, log_out)
     else:
         for r in prange(n_rows, schedule="static", num_threads=n_threads):
             if floating is double:
-                cn_softmax_row_d(&z[r, 0], &out[r, 0], n, log_out)
+                cn_softmax_rows_d(&z[r, 0], &out[r, 0], 1, n, log_out)
             else:
-                cn_softmax_row_f(&z[r, 0], &out[r, 0], n, log_out)
+                cn_softmax_rows_f(&z[r, 0], &out[r, 0], 1, n, log_out)
 
 
 # ---- Python entry points, one per dtype (no fused dispatch cost) ----------

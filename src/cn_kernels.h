@@ -202,6 +202,10 @@ static cn_span_d_fn cn_activate_span_d = cn_activate_span_d_baseline;
 static cn_span_f_fn cn_activate_span_f = cn_activate_span_f_baseline;
 static cn_span_d_fn cn_derive_span_d = cn_derive_span_d_baseline;
 static cn_span_f_fn cn_derive_span_f = cn_derive_span_f_baseline;
+typedef void (*cn_softmax_rows_d_fn)(const double *, double *, ptrdiff_t, ptrdiff_t, int);
+typedef void (*cn_softmax_rows_f_fn)(const float *, float *, ptrdiff_t, ptrdiff_t, int);
+static cn_softmax_rows_d_fn cn_softmax_rows_d = cn_softmax_rows_d_baseline;
+static cn_softmax_rows_f_fn cn_softmax_rows_f = cn_softmax_rows_f_baseline;
 static int cn_isa = CN_ISA_BASELINE;
 
 /* The widest instruction set this CPU and OS support (the compiler's CPU
@@ -235,6 +239,8 @@ static int cn_select_isa(int level)
     cn_activate_span_f = cn_activate_span_f_baseline;
     cn_derive_span_d = cn_derive_span_d_baseline;
     cn_derive_span_f = cn_derive_span_f_baseline;
+    cn_softmax_rows_d = cn_softmax_rows_d_baseline;
+    cn_softmax_rows_f = cn_softmax_rows_f_baseline;
 #if CN_X86_DISPATCH
     if (level == CN_ISA_AVX2) {
         cn_forward_rows_d = cn_forward_rows_d_avx2;
@@ -243,6 +249,8 @@ static int cn_select_isa(int level)
         cn_activate_span_f = cn_activate_span_f_avx2;
         cn_derive_span_d = cn_derive_span_d_avx2;
         cn_derive_span_f = cn_derive_span_f_avx2;
+        cn_softmax_rows_d = cn_softmax_rows_d_avx2;
+        cn_softmax_rows_f = cn_softmax_rows_f_avx2;
     } else if (level == CN_ISA_AVX512) {
         cn_forward_rows_d = cn_forward_rows_d_avx512;
         cn_forward_rows_f = cn_forward_rows_f_avx512;
@@ -250,6 +258,8 @@ static int cn_select_isa(int level)
         cn_activate_span_f = cn_activate_span_f_avx512;
         cn_derive_span_d = cn_derive_span_d_avx512;
         cn_derive_span_f = cn_derive_span_f_avx512;
+        cn_softmax_rows_d = cn_softmax_rows_d_avx512;
+        cn_softmax_rows_f = cn_softmax_rows_f_avx512;
     }
 #endif
     cn_isa = level;

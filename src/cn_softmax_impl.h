@@ -20,67 +20,111 @@
  */
 
 #define CN_SM_LANES 8
+#define CN_SM_CHUNK 256 /* a multiple of CN_SM_LANES */
+
+/* e = exp(v - m), with v - m formed exactly (TwoSum) and applied to first
+ * order; 0 for v = -inf. */
+CN_INLINE double CN_SFX(cn_sm_exp)(double v, double m)
+{
+    double s = v - m;
+    double bb = s - v;
+    double err = (v - (s - bb)) + (-m - bb);
+    err = (s > -(double)INFINITY) ? err : 0.0;
+    double e = cn_exp_nonpos_d(s);
+    return e + e * err;
+}
+
+/* (v - m) - logS with v - m exact */
+CN_INLINE double CN_SFX(cn_sm_log)(double v, double m, double logS)
+{
+    double s = v - m;
+    double bb = s - v;
+    double err = (v - (s - bb)) + (-m - bb);
+    err = (s > -(double)INFINITY) ? err : 0.0;
+    return s + (err - logS);
+}
+
+/* one lane step of the sum: Neumaier, e >= 0 and t >= 0 */
+#define CN_SM_ADD(T, C, E)                                          \
+    do {                                                            \
+        double t_ = (T) + (E);                                      \
+        (C) += ((T) >= (E)) ? ((T) - t_) + (E) : ((E) - t_) + (T);  \
+        (T) = t_;                                                   \
+    } while (0)
 
 CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int log_out)
 {
     if (n <= 0)
         return;
-    double m = (double)x[0];
-    for (ptrdiff_t i = 1; i < n; i++) {
+    const ptrdiff_t nfull = n - n % CN_SM_LANES;
+    /* max, NaN sticky, in fixed lanes */
+    double ml[CN_SM_LANES];
+    for (int l = 0; l < CN_SM_LANES; l++)
+        ml[l] = (double)x[0];
+    for (ptrdiff_t i0 = 0; i0 < nfull; i0 += CN_SM_LANES)
+        for (int l = 0; l < CN_SM_LANES; l++) {
+            double v = (double)x[i0 + l];
+            ml[l] = (v > ml[l] || v != v) ? v : ml[l];
+        }
+    double m = ml[0];
+    for (int l = 1; l < CN_SM_LANES; l++)
+        m = (ml[l] > m || ml[l] != ml[l]) ? ml[l] : m;
+    for (ptrdiff_t i = nfull; i < n; i++) {
         double v = (double)x[i];
-        m = (v > m || v != v) ? v : m; /* NaN sticks */
+        m = (v > m || v != v) ? v : m;
     }
     const int inf_max = (m == (double)INFINITY);
 
-    double tl[CN_SM_LANES], cl[CN_SM_LANES], kl[CN_SM_LANES];
+    /* S = K + T: K entries equal to m (e = 1 each), T the rest, compensated
+     * in CN_SM_LANES lanes (element i goes to lane i % CN_SM_LANES). The
+     * exponentials of a chunk are computed first, in a loop that vectorizes,
+     * then added. */
+    double tl[CN_SM_LANES], cl[CN_SM_LANES];
+    double K = 0.0;
+    double buf[CN_SM_CHUNK];
     for (int l = 0; l < CN_SM_LANES; l++)
-        tl[l] = cl[l] = kl[l] = 0.0;
-    for (ptrdiff_t i0 = 0; i0 < n; i0 += CN_SM_LANES) {
-        for (int l = 0; l < CN_SM_LANES && i0 + l < n; l++) {
-            double v = (double)x[i0 + l];
-            double s = v - m;
-            double bb = s - v;
-            double err = (v - (s - bb)) + (-m - bb);
-            err = (s > -(double)INFINITY) ? err : 0.0;
-            double e = cn_exp_nonpos_d(s);
-            e = e + e * err;
+        tl[l] = cl[l] = 0.0;
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += CN_SM_CHUNK) {
+        ptrdiff_t len = (n - i0 < CN_SM_CHUNK) ? n - i0 : CN_SM_CHUNK;
+        int64_t kc = 0; /* an integer count: the loop still vectorizes */
+        for (ptrdiff_t j = 0; j < len; j++) {
+            double v = (double)x[i0 + j];
             int one = (v == m);
-            e = (one || inf_max) ? 0.0 : e;
-            kl[l] += one ? 1.0 : 0.0;
-            double t = tl[l] + e; /* Neumaier: e >= 0, tl >= 0 */
-            cl[l] += (tl[l] >= e) ? (tl[l] - t) + e : (e - t) + tl[l];
-            tl[l] = t;
+            kc += one;
+            buf[j] = (one || inf_max) ? 0.0 : CN_SFX(cn_sm_exp)(v, m);
         }
+        K += (double)kc;
+        for (ptrdiff_t j = len; j % CN_SM_LANES; j++)
+            buf[j] = 0.0; /* pad the last group: +0 leaves a sum unchanged */
+        for (ptrdiff_t j0 = 0; j0 < len; j0 += CN_SM_LANES)
+            for (int l = 0; l < CN_SM_LANES; l++)
+                CN_SM_ADD(tl[l], cl[l], buf[j0 + l]);
     }
-    double T = 0.0, C = 0.0, K = 0.0;
+    double T = 0.0, C = 0.0;
     for (int l = 0; l < CN_SM_LANES; l++) {
-        double t = T + tl[l];
-        C += ((T >= tl[l]) ? (T - t) + tl[l] : (tl[l] - t) + T) + cl[l];
-        T = t;
-        K += kl[l];
+        CN_SM_ADD(T, C, tl[l]);
+        C += cl[l];
     }
     T = T + C;
     double S = K + T;
     double logS = (K == 1.0) ? cn_log1p_nonneg_d(T) : cn_log_ge1_d(S);
     logS = (S == S) ? logS : S; /* NaN row */
 
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double v = (double)x[i];
-        double s = v - m;
-        double bb = s - v;
-        double err = (v - (s - bb)) + (-m - bb);
-        err = (s > -(double)INFINITY) ? err : 0.0;
-        double r;
-        if (log_out) {
-            r = s + (err - logS);
-            r = inf_max ? ((v == m) ? -logS : -(double)INFINITY) : r;
-        } else {
-            double e = cn_exp_nonpos_d(s);
-            e = e + e * err;
-            e = inf_max ? ((v == m) ? 1.0 : 0.0) : e;
-            r = e / S;
+    if (m != m) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            out[i] = (CN_T)m;
+    } else if (inf_max) {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            int top = ((double)x[i] == m);
+            out[i] = (CN_T)(log_out ? (top ? -logS : -(double)INFINITY) : (top ? 1.0 / S : 0.0));
         }
-        r = (m == m) ? r : m;
-        out[i] = (CN_T)r;
+    } else if (log_out) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            out[i] = (CN_T)CN_SFX(cn_sm_log)((double)x[i], m, logS);
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++)
+            out[i] = (CN_T)(CN_SFX(cn_sm_exp)((double)x[i], m) / S);
     }
 }
+
+#undef CN_SM_ADD
