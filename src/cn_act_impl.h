@@ -127,6 +127,21 @@ CN_INLINE double cn_sigmoid_grad_d(double z) { return cn_sigmoid_grad_native_d(z
 CN_INLINE double cn_silu_grad_d(double z) { return cn_silu_grad_native_d(z); }
 #endif
 
+/* tanh |x| = -t / (2 + t) with t = expm1(-2|x|) below 0.55 (no cancellation),
+ * (1 - e) / (1 + e) with e = exp(-2|x|) above (t near -1 would double its
+ * error): both from one range reduction, one division. Odd: the sign of x is
+ * copied, so tanh(-0) = -0. Native in both dtypes. */
+CN_INLINE CN_T CN_SFX(cn_tanh)(CN_T x)
+{
+    CN_T a = CN_FABS_T(x);
+    CN_T e, em1;
+    CN_SFX(cn_exp_expm1)(-2 * a, &e, &em1);
+    int small = (a < (CN_T)0.55);
+    CN_T num = small ? -em1 : (CN_T)1 - e;
+    CN_T den = small ? (CN_T)2 + em1 : (CN_T)1 + e;
+    return CN_COPYSIGN_T(num / den, x);
+}
+
 /* ---- the expm1/log1p family: computed in double (float32 converts) ------- *
  * tanh, elu, selu, softplus, log_sigmoid and their derivatives. Each double
  * function is branch-free; the float32 ones convert to double and round
@@ -135,18 +150,6 @@ CN_INLINE double cn_silu_grad_d(double z) { return cn_silu_grad_native_d(z); }
 #define CN_SELU_SCALE 1.0507009873554804934193349852946
 #define CN_SELU_ALPHA 1.6732632423543772848170429916717
 #define CN_SELU_SCALE_ALPHA 1.7580993408473768599402175208123 /* the product */
-
-/* tanh |x| = -t / (2 + t), t = expm1(-2|x|), below 0.55 (no cancellation);
- * (1 - e) / (1 + e), e = exp(-2|x|), above (t near -1 would double its
- * error). Odd: the sign of x is copied, so tanh(-0) = -0. */
-CN_INLINE double cn_tanh_d(double x)
-{
-    double a = CN_FABS(x);
-    double t = cn_expm1_nonpos_d(-2.0 * a);
-    double e = cn_exp_nonpos_d(-2.0 * a);
-    double r = (a < 0.55) ? -t / (2.0 + t) : (1.0 - e) / (1.0 + e);
-    return CN_COPYSIGN(r, x);
-}
 
 /* tanh'(x) = 1 - tanh^2 x = 4 sigma'(2x): no cancellation for large |x|. */
 CN_INLINE double cn_tanh_grad_d(double x)
@@ -200,7 +203,6 @@ CN_INLINE double cn_log_sigmoid_grad_d(double z)
     return cn_sigmoid_d(-z);
 }
 #else
-CN_INLINE float cn_tanh_f(float x) { return (float)cn_tanh_d((double)x); }
 CN_INLINE float cn_tanh_grad_f(float x) { return (float)cn_tanh_grad_d((double)x); }
 CN_INLINE float cn_elu_f(float z, float a) { return (float)cn_elu_d((double)z, (double)a); }
 CN_INLINE float cn_elu_grad_f(float z, float a)

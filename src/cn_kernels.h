@@ -90,6 +90,7 @@
 #define CN_LANES 16
 #define CN_SIGMOID cn_sigmoid_d
 #define CN_FABS_T CN_FABS
+#define CN_COPYSIGN_T CN_COPYSIGN
 #define CN_EXP_PARTS cn_exp_parts_d
 #define CN_T_IS_FLOAT 0
 #include "cn_act_impl.h"
@@ -97,6 +98,7 @@
 #undef CN_T_IS_FLOAT
 #include "cn_rows_impl.h"
 #undef CN_FABS_T
+#undef CN_COPYSIGN_T
 #undef CN_EXP_PARTS
 #undef CN_T
 #undef CN_SFX
@@ -108,6 +110,7 @@
 #define CN_LANES 32
 #define CN_SIGMOID cn_sigmoid_f
 #define CN_FABS_T CN_FABSF
+#define CN_COPYSIGN_T CN_COPYSIGNF
 #define CN_EXP_PARTS cn_exp_parts_f
 #define CN_T_IS_FLOAT 1
 #include "cn_act_impl.h"
@@ -115,6 +118,7 @@
 #undef CN_T_IS_FLOAT
 #include "cn_rows_impl.h"
 #undef CN_FABS_T
+#undef CN_COPYSIGN_T
 #undef CN_EXP_PARTS
 #undef CN_T
 #undef CN_SFX

@@ -40,10 +40,12 @@
 #define CN_FABS(x) __builtin_fabs(x)
 #define CN_FABSF(x) __builtin_fabsf(x)
 #define CN_COPYSIGN(x, y) __builtin_copysign((x), (y))
+#define CN_COPYSIGNF(x, y) __builtin_copysignf((x), (y))
 #else
 #define CN_FABS(x) fabs(x)
 #define CN_FABSF(x) fabsf(x)
 #define CN_COPYSIGN(x, y) copysign((x), (y))
+#define CN_COPYSIGNF(x, y) copysignf((x), (y))
 #endif
 
 /* ---- bit casts (memcpy: defined behaviour, compiles to a register move) -- */
@@ -194,6 +196,54 @@ CN_MATH_INLINE double cn_expm1_nonpos_d(double x)
     double sc = cn_asdouble((UINT64_C(1023) - m) << 52);
     double y = (sc - 1.0) + sc * q;
     return (x == 0.0) ? x : y;
+}
+
+/* ---- exp and expm1 from one range reduction, x in [-inf, 0] or NaN --------- *
+ * For x >= CN_EXPM1_CLAMP: exp(x) = sc (1 + q) and expm1(x) = (sc - 1) + sc q
+ * with sc = 2^n exact and q = expm1(r); both are then rounded once
+ * (sc q is exact). Used where a formula needs both (tanh). */
+CN_MATH_INLINE void cn_exp_expm1_d(double x, double *e, double *em1)
+{
+    double xc = (x < -40.0) ? -40.0 : x;
+    double kd = xc * CN_INVLN2_D + CN_SHIFT_D;
+    uint64_t m = cn_asuint64(CN_SHIFT_D) - cn_asuint64(kd);
+    kd = kd - CN_SHIFT_D;
+    double r = (xc - kd * CN_LN2HI_D) - kd * CN_LN2LO_D;
+    double r2 = r * r;
+    double r4 = r2 * r2;
+    double r8 = r4 * r4;
+    double a0 = 0.5 + r * 0x1.5555555555555p-3;
+    double a1 = 0x1.5555555555555p-5 + r * 0x1.1111111111111p-7;
+    double a2 = 0x1.6c16c16c16c17p-10 + r * 0x1.a01a01a01a01ap-13;
+    double a3 = 0x1.a01a01a01a01ap-16 + r * 0x1.71de3a556c734p-19;
+    double a4 = 0x1.27e4fb7789f5cp-22 + r * 0x1.ae64567f544e4p-26;
+    double a5 = 0x1.1eed8eff8d898p-29 + r * 0x1.6124613a86d09p-33;
+    double t = ((a0 + r2 * a1) + r4 * (a2 + r2 * a3)) + r8 * (a4 + r2 * a5);
+    double q = r + r2 * t;
+    double sc = cn_asdouble((UINT64_C(1023) - m) << 52);
+    double scq = sc * q;
+    *e = sc + scq;
+    *em1 = (sc - 1.0) + scq;
+}
+
+CN_MATH_INLINE void cn_exp_expm1_f(float x, float *e, float *em1)
+{
+    float xc = (x < -20.0f) ? -20.0f : x;
+    float kd = xc * CN_INVLN2_F + CN_SHIFT_F;
+    uint32_t m = cn_asuint32(CN_SHIFT_F) - cn_asuint32(kd);
+    kd = kd - CN_SHIFT_F;
+    float r = (xc - kd * CN_LN2HI_F) - kd * CN_LN2LO_F;
+    float r2 = r * r;
+    float r4 = r2 * r2;
+    float a0 = 0.5f + r * 0x1.555556p-3f;
+    float a1 = 0x1.555556p-5f + r * 0x1.111112p-7f;
+    float a2 = 0x1.6c16c2p-10f + r * 0x1.a01a02p-13f;
+    float t = (a0 + r2 * a1) + r4 * a2;
+    float q = r + r2 * t;
+    float sc = cn_asfloat((UINT32_C(127) - m) << 23);
+    float scq = sc * q;
+    *e = sc + scq;
+    *em1 = (sc - 1.0f) + scq;
 }
 
 /* ---- log(y) for y >= 1, and log1p(u) for u >= 0 ------------------------- *
