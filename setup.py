@@ -143,6 +143,7 @@ extensions = [
             "src/cn_blocks_impl.h",
             "src/cn_small_dot.h",
             "src/cn_silu_root.h",
+            "src/cn_gelu_coeffs.h",
             "src/cn_act_impl.h",
             "src/cn_softmax_impl.h",
             "src/cn_omp.h",

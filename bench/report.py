@@ -39,7 +39,17 @@ TARGETS = [
     [("batch 20000x16 float64", "cneuron", "reference", 200.0)],
 ] + [
     [(f"activation {name} {size} {dtype}", "cneuron", "numpy", 1.5)]
-    for name in ("sigmoid", "tanh", "elu", "selu", "softplus", "silu", "log_sigmoid", "softmax")
+    for name in (
+        "sigmoid",
+        "tanh",
+        "elu",
+        "selu",
+        "softplus",
+        "silu",
+        "gelu",
+        "log_sigmoid",
+        "softmax",
+    )
     for size in ("1e+06", "1e+07")
     for dtype in ("float64", "float32")
 ]

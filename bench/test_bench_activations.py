@@ -38,6 +38,7 @@ BASELINES = {
     "softplus": lambda z: np.logaddexp(0, z),
     "silu": lambda z: z * _expit(z),
     "log_sigmoid": lambda z: -np.logaddexp(0, -z),
+    "gelu": lambda z: 0.5 * z * (1 + need("scipy.special").erf(z / np.sqrt(2))),
     "softmax": _softmax,
     "log_softmax": _log_softmax,
 }

@@ -13,6 +13,8 @@ ACT_ELU: int
 ACT_SELU: int
 ACT_SOFTPLUS: int
 ACT_LOG_SIGMOID: int
+ACT_GELU: int
+ACT_GELU_TANH: int
 HAVE_OPENMP: bool
 ISA_NAMES: tuple[str, ...]
 COMPILED_ISAS: tuple[str, ...]

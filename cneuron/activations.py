@@ -33,6 +33,10 @@ silu        z sigmoid(z)  (swish)      [-0.28,   sig (1 + z      deep hidden lay
                                         inf)     (1 - sig))
 ==========  =========================  ========  ==============  ==================
 
+and tanh, elu(alpha), selu, softplus(beta, threshold), log_sigmoid,
+gelu(approximate), softmax(axis), log_softmax(axis): the README's table gives
+formula, range, derivative, use and the accuracy of each.
+
 Conventions: step(0) = 1 (Heaviside with H(0) = 1, the original perceptron's
 "fire when z >= 0"); step'(z) = 0 everywhere (the perceptron rule does not
 use it); relu'(0) = 0 and leaky_relu'(0) = alpha, as in PyTorch. NaN in gives
@@ -64,6 +68,7 @@ __all__ = [
     "Activation",
     "derivative",
     "elu",
+    "gelu",
     "get",
     "identity",
     "leaky_relu",
@@ -108,6 +113,7 @@ _REGISTRY: dict[str, _Spec] = {
     "selu": _Spec(_kernels.ACT_SELU, ()),
     "softplus": _Spec(_kernels.ACT_SOFTPLUS, (("beta", 1.0), ("threshold", 20.0))),
     "log_sigmoid": _Spec(_kernels.ACT_LOG_SIGMOID, ()),
+    "gelu": _Spec(_kernels.ACT_GELU, (("approximate", "none"),)),
     "softmax": _Spec(_SOFTMAX, (("axis", -1),), elementwise=False),
     "log_softmax": _Spec(_LOG_SOFTMAX, (("axis", -1),), elementwise=False),
 }
@@ -119,6 +125,10 @@ def names() -> list[str]:
 
 
 def _check_param(name: str, key: str, value: Any) -> Any:
+    if key == "approximate":
+        if value not in ("none", "tanh"):
+            raise ValueError(f"{name}: approximate must be 'none' or 'tanh', got {value!r}")
+        return value
     if key == "axis":
         if isinstance(value, bool):
             raise TypeError(f"{name}: axis must be an int, got bool")
@@ -186,8 +196,11 @@ class Activation:
     @property
     def kernel_args(self) -> tuple[int, float, float]:
         """(kernel code, first parameter, second parameter) for the kernels."""
+        if self._name == "gelu":  # two kernels, one per form
+            tanh = self._params["approximate"] == "tanh"
+            return (_kernels.ACT_GELU_TANH if tanh else _kernels.ACT_GELU), 0.0, 0.0
         vals = [*self._params.values(), 0.0, 0.0]
-        return self._code, vals[0], vals[1]
+        return self._code, float(vals[0]), float(vals[1])
 
     def __call__(self, z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
         """The function over ``z`` (any shape): elementwise, or along ``axis``."""
@@ -431,6 +444,10 @@ def log_sigmoid(z: Any, *, out: Any = None, num_threads: Any = None) -> Any:
     return _LOG_SIGMOID(z, out=out, num_threads=num_threads)
 
 
+def gelu(z: Any, approximate: str = "none", *, out: Any = None, num_threads: Any = None) -> Any:
+    return Activation("gelu", approximate=approximate)(z, out=out, num_threads=num_threads)
+
+
 def softmax(z: Any, axis: int = -1, *, out: Any = None, num_threads: Any = None) -> Any:
     return Activation("softmax", axis=axis)(z, out=out, num_threads=num_threads)
 
@@ -491,4 +508,11 @@ log_softmax.__doc__ = (
     "log_softmax along ``axis``: (z - max) - log(sum(exp(z - max))).\n\n"
     "    Never log(0) for finite input; the dominant entry keeps its digits\n"
     "    (log1p of the rest). axis : int, default -1.\n" + _COMMON_DOC
+)
+gelu.__doc__ = (
+    "GELU: z * Phi(z), Phi the standard normal CDF (approximate='none'), or\n"
+    "    0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))) (approximate='tanh'), as in\n"
+    "    PyTorch. The exact form never computes 1 + erf(z / sqrt 2) (which loses\n"
+    "    every digit near z = -8): its negative tail comes from an erfc-type\n"
+    "    expansion; the tanh form is computed as z * sigmoid(2u).\n" + _COMMON_DOC
 )

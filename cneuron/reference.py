@@ -25,6 +25,8 @@ __all__ = [
     "elu",
     "elu_grad",
     "forward_batch",
+    "gelu",
+    "gelu_grad",
     "identity",
     "identity_grad",
     "leaky_relu",
@@ -239,6 +241,39 @@ def log_sigmoid_grad(z: float) -> float:
     return sigmoid(-float(z))
 
 
+def gelu(z: float, approximate: str = "none") -> float:
+    """z Phi(z) with Phi(z) = erfc(-z / sqrt 2) / 2, or the tanh form."""
+    z = float(z)
+    if z != z:
+        return z
+    if math.isinf(z):
+        return z if z > 0 else -0.0
+    if approximate == "tanh":
+        if abs(z) > 1e100:  # z^3 would overflow; the limits
+            return z if z > 0 else -0.0
+        u = math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)
+        return z * sigmoid(2.0 * u)
+    return z * 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def gelu_grad(z: float, approximate: str = "none") -> float:
+    """Phi(z) + z phi(z) (or the derivative of the tanh form)."""
+    z = float(z)
+    if z != z:
+        return z
+    if math.isinf(z):
+        return 1.0 if z > 0 else 0.0
+    if approximate == "tanh":
+        if abs(z) > 1e100:
+            return 1.0 if z > 0 else 0.0
+        k = math.sqrt(2.0 / math.pi)
+        u = 2.0 * k * (z + 0.044715 * z**3)
+        du = 2.0 * k * (1.0 + 3 * 0.044715 * z * z)
+        return sigmoid(u) * (1.0 + z * sigmoid(-u) * du)
+    phi = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return 0.5 * math.erfc(-z / math.sqrt(2.0)) + z * phi
+
+
 def softmax(z: Sequence[float]) -> list[float]:
     """softmax of a vector: exp(z_i - max) / sum_j exp(z_j - max)."""
     zs = [float(v) for v in z]
@@ -270,6 +305,7 @@ ACTIVATIONS = {
     "selu": (selu, selu_grad),
     "softplus": (softplus, softplus_grad),
     "log_sigmoid": (log_sigmoid, log_sigmoid_grad),
+    "gelu": (gelu, gelu_grad),
 }
 
 

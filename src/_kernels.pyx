@@ -49,6 +49,8 @@ cdef extern from "cn_kernels.h" nogil:
     int CN_ACT_SELU
     int CN_ACT_SOFTPLUS
     int CN_ACT_LOG_SIGMOID
+    int CN_ACT_GELU
+    int CN_ACT_GELU_TANH
     int CN_ISA_BASELINE
     int CN_ISA_AVX2
     int CN_ISA_AVX512
@@ -101,6 +103,8 @@ ACT_ELU = CN_ACT_ELU
 ACT_SELU = CN_ACT_SELU
 ACT_SOFTPLUS = CN_ACT_SOFTPLUS
 ACT_LOG_SIGMOID = CN_ACT_LOG_SIGMOID
+ACT_GELU = CN_ACT_GELU
+ACT_GELU_TANH = CN_ACT_GELU_TANH
 HAVE_OPENMP = bool(CN_HAVE_OPENMP)
 
 #: instruction-set names, indexed by level

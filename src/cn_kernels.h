@@ -33,6 +33,7 @@
 #include "cn_math.h"
 #include "cn_small_dot.h"
 #include "cn_silu_root.h"
+#include "cn_gelu_coeffs.h"
 
 /* activation codes shared with src/_kernels.pyx and cneuron/activations.py */
 #define CN_ACT_IDENTITY 0
@@ -46,6 +47,8 @@
 #define CN_ACT_SELU 8
 #define CN_ACT_SOFTPLUS 9
 #define CN_ACT_LOG_SIGMOID 10
+#define CN_ACT_GELU 11
+#define CN_ACT_GELU_TANH 12
 
 /* instruction-set levels */
 #define CN_ISA_BASELINE 0

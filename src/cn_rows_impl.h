@@ -95,6 +95,8 @@ CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int ac
     case CN_ACT_SELU: CN_SPAN(CN_SFX(cn_selu)(v)); break;
     case CN_ACT_SOFTPLUS: CN_SPAN(CN_SFX(cn_softplus)(v, p0, p1)); break;
     case CN_ACT_LOG_SIGMOID: CN_SPAN(CN_SFX(cn_log_sigmoid)(v)); break;
+    case CN_ACT_GELU: CN_SPAN(CN_SFX(cn_gelu)(v)); break;
+    case CN_ACT_GELU_TANH: CN_SPAN(CN_SFX(cn_gelu_tanh)(v)); break;
     default: /* identity */
         if (z != out)
             CN_SPAN(v);
@@ -117,6 +119,8 @@ CN_INLINE void CN_SFX(cn_derive)(const CN_T *z, CN_T *out, ptrdiff_t n, int act,
     case CN_ACT_SELU: CN_SPAN(CN_SFX(cn_selu_grad)(v)); break;
     case CN_ACT_SOFTPLUS: CN_SPAN(CN_SFX(cn_softplus_grad)(v, p0, p1)); break;
     case CN_ACT_LOG_SIGMOID: CN_SPAN(CN_SFX(cn_log_sigmoid_grad)(v)); break;
+    case CN_ACT_GELU: CN_SPAN(CN_SFX(cn_gelu_grad)(v)); break;
+    case CN_ACT_GELU_TANH: CN_SPAN(CN_SFX(cn_gelu_tanh_grad)(v)); break;
     default: CN_SPAN(CN_SFX(cn_identity_grad)(v)); break;
     }
 }

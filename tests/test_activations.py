@@ -31,6 +31,8 @@ ALL = [
     ("softplus", {}),
     ("softplus", {"beta": 2.0, "threshold": 10.0}),
     ("log_sigmoid", {}),
+    ("gelu", {}),
+    ("gelu", {"approximate": "tanh"}),
 ]
 SELU_L = 1.0507009873554804934193349852946
 SELU_A = 1.6732632423543772848170429916717
@@ -132,6 +134,7 @@ def test_nan_and_infinities(name, params, dtype):
         "selu": ((np.inf, dtype(-SELU_LA)), (dtype(SELU_L), 0)),
         "softplus": ((np.inf, 0), (1, 0)),
         "log_sigmoid": ((0, -np.inf), (0, 1)),
+        "gelu": ((np.inf, 0), (1, 0)),
     }[name]
     np.testing.assert_array_equal(y[1:], np.array(lim[0], dtype=dtype))
     np.testing.assert_array_equal(dy[1:], np.array(lim[1], dtype=dtype))
@@ -332,7 +335,7 @@ def test_registry_and_parameters():
     assert repr(act) == "Activation('leaky_relu', alpha=0.25)"
     for clone in (pickle.loads(pickle.dumps(act)), copy.deepcopy(act)):
         assert clone == act
-    with pytest.raises(ValueError, match="unknown activation 'swish2'; known: elu, identity, "):
+    with pytest.raises(ValueError, match="unknown activation 'swish2'; known: elu, gelu, "):
         A.get("swish2")
     with pytest.raises(TypeError, match="sigmoid takes no parameters; got alpha"):
         A.get("sigmoid", alpha=1.0)
@@ -384,3 +387,80 @@ def test_neuron_repr_with_parameters():
         repr(n) == "Neuron(weights=[1.], bias=0.0, activation=Activation('leaky_relu', alpha=0.2))"
     )
     assert repr(cn.Neuron([1.0], activation="relu")).endswith("activation='relu')")
+
+
+# ---- GELU: stated bounds ------------------------------------------------------------
+
+
+def _gelu_exact(z, kind):
+    mpmath.mp.prec = 200
+    Z = mpmath.mpf(float(z))
+    if kind in ("exact", "exact_grad"):
+        Phi, phi = mpmath.ncdf(Z), mpmath.npdf(Z)
+        return (Z * Phi if kind == "exact" else Phi + Z * phi), None
+    k2 = 2 * mpmath.sqrt(2 / mpmath.pi)
+    u = k2 * (Z + mpmath.mpf(0.044715) * Z**3)
+    s = 1 / (1 + mpmath.exp(-u))
+    if kind == "tanh":
+        return Z * s, u
+    return s * (1 + Z * (1 - s) * k2 * (1 + 3 * mpmath.mpf(0.044715) * Z**2)), u
+
+
+@pytest.mark.parametrize("kind", ["exact", "exact_grad", "tanh", "tanh_grad"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gelu_within_its_stated_bounds(kind, dtype):
+    """exact gelu: <= 6 ulp in float64 (4 in float32), its far negative tail
+    included -- the naive 0.5 z (1 + erf(z / sqrt 2)) loses every digit near
+    z = -8; derivatives: 4 ulp plus eps/2 absolute (they vanish at z = -0.75);
+    tanh form: as the formula, the rounding of its argument u adds 2|u| ulp
+    in float64."""
+    rng = np.random.default_rng(13)
+    lo = -38.0 if dtype == np.float64 else -14.0
+    z = np.concatenate(
+        [
+            rng.uniform(lo, 8, 250),
+            rng.standard_normal(150) * 2,
+            [-8.0, -3.24, -1.0, 1.0, 0.0, -0.7518],
+        ]
+    ).astype(dtype)
+    approx = "tanh" if kind.startswith("tanh") else "none"
+    grad = kind.endswith("grad")
+    y = A.derivative("gelu", z, approximate=approx) if grad else A.gelu(z, approximate=approx)
+    fi = np.finfo(dtype)
+    for zi, yi in zip(z, y):
+        exact, u = _gelu_exact(zi, kind)
+        if abs(exact) < fi.smallest_normal:
+            tol = 8 * fi.smallest_subnormal
+            if u is not None and dtype == np.float64:
+                tol += 2 * abs(float(u)) * fi.eps * abs(exact)
+            assert abs(mpmath.mpf(float(yi)) - exact) <= tol, zi
+            continue
+        err = _mp_ulps(yi, exact, dtype)
+        bound = 6.0 if (kind == "exact" and dtype == np.float64) else MAX_ULP
+        if u is not None and dtype == np.float64:
+            bound += 2 * abs(float(u))
+        if grad:
+            ok = err <= bound or abs(float(yi) - float(exact)) <= fi.eps / 2
+        else:
+            ok = err <= bound
+        assert ok, (kind, zi, yi, exact, err)
+
+
+def test_gelu_far_tail_keeps_its_digits():
+    z = np.array([-8.0, -10.0, -20.0])
+    y = A.gelu(z)
+    for zi, yi in zip(z, y):
+        exact = mpmath.mpf(float(zi)) * mpmath.ncdf(mpmath.mpf(float(zi)))
+        assert _mp_ulps(yi, exact, np.float64) <= 6.0
+    # what the naive formula gives at -8: most digits gone
+    naive = 0.5 * -8.0 * (1 + math.erf(-8.0 / math.sqrt(2)))
+    assert abs(naive - float(y[0])) > 1e-3 * abs(float(y[0]))
+
+
+def test_gelu_parameter():
+    assert A.get("gelu").params == {"approximate": "none"}
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh'"):
+        A.gelu([1.0], approximate="erf")
+    n = cn.Neuron([1.0, 1.0], activation=A.get("gelu", approximate="tanh"))
+    assert n.activation_params == {"approximate": "tanh"}
+    assert n([0.5, 0.5]) == float(A.gelu(1.0, approximate="tanh"))
