@@ -40,7 +40,7 @@ def main() -> None:
         u = ((ub - ua) * s + (ua + ub)) / 2
         return G(4 / u - 4) / u
 
-    poly, err = mpmath.chebyfit(g_of_s, [-1, 1], GDEG + 1, error=True)
+    poly, _err = mpmath.chebyfit(g_of_s, [-1, 1], GDEG + 1, error=True)
     worst = max(
         abs(mpmath.polyval(poly, s) - g_of_s(s)) / g_of_s(s) for s in mpmath.linspace(-1, 1, 400)
     )
