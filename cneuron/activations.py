@@ -501,7 +501,7 @@ softmax.__doc__ = (
     "softmax along ``axis``: exp(z - max) / sum(exp(z - max)), class probabilities.\n\n"
     "    Max-subtracted, so nothing overflows; z - max is formed exactly and the\n"
     "    sum is compensated: within 4 ulp whatever the length of the axis. +inf\n"
-    "    entries share the mass; a row with NaN gives NaN.\n\n"
+    "    entries share the mass, a row of -inf is uniform, a row with NaN is NaN.\n\n"
     "    axis : int, default -1 -- the axis that sums to 1.\n" + _COMMON_DOC
 )
 log_softmax.__doc__ = (

@@ -9,18 +9,19 @@
  *   - x_i - m is formed exactly, as a double-double (TwoSum), and exp applied
  *     to it: no error proportional to |x_i - m|;
  *   - S = k + T with k the number of entries equal to m (each e = 1 exactly)
- *     and T the sum of the others, compensated (Neumaier, in CN_SM_LANES
- *     fixed lanes, combined in a fixed order): its error does not grow with
- *     the row length, and the result is reproducible;
+ *     and T the sum of the others, compensated (error-free pairwise sums in
+ *     chunks, Neumaier across chunks, in a fixed order): its error does not
+ *     grow with the row length, and the result is reproducible;
  *   - log S = log1p(T) when k = 1 (the usual case), so log_softmax of the
  *     dominant entry keeps its digits when T is tiny.
  * Limits: a row with NaN gives NaN; +inf entries share the mass (softmax
  * 1/k, others 0; log_softmax -log k, others -inf); -inf entries give 0 and
- * -inf; a row of -inf only is NaN (0/0).
+ * -inf; a row of -inf only is uniform (1/n; log_softmax -log n), the limit
+ * of equal entries.
  */
 
 #define CN_SM_LANES 8
-#define CN_SM_CHUNK 256 /* a multiple of CN_SM_LANES */
+#define CN_SM_CHUNK 256 /* a power of two */
 
 /* e = exp(v - m), with v - m formed exactly (TwoSum) and applied to first
  * order; 0 for v = -inf. */
@@ -73,17 +74,21 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
         double v = (double)x[i];
         m = (v > m || v != v) ? v : m;
     }
-    const int inf_max = (m == (double)INFINITY);
+    /* m = +inf: the +inf entries share the mass; m = -inf: every entry is
+     * -inf, equal, and (softmax being shift-invariant) shares it too */
+    const int inf_max = (m == (double)INFINITY || m == -(double)INFINITY);
 
-    /* S = K + T: K entries equal to m (e = 1 each), T the rest, compensated
-     * in CN_SM_LANES lanes (element i goes to lane i % CN_SM_LANES). The
-     * exponentials of a chunk are computed first, in a loop that vectorizes,
-     * then added. */
-    double tl[CN_SM_LANES], cl[CN_SM_LANES];
-    double K = 0.0;
-    double buf[CN_SM_CHUNK];
-    for (int l = 0; l < CN_SM_LANES; l++)
-        tl[l] = cl[l] = 0.0;
+    /* S = K + T: K entries equal to m (e = 1 each), T the sum of the others.
+     * Each chunk of CN_SM_CHUNK exponentials is summed by a halving tree of
+     * error-free additions (TwoSum: the rounding errors are kept and summed
+     * too), a loop that vectorizes; the chunk totals are accumulated with
+     * Neumaier's compensation. The error of T does not grow with n, and the
+     * order is fixed, so the result is reproducible. For softmax the
+     * exponentials are also stored in out (rounded to float32 there: half an
+     * ulp more), and the last pass only divides. */
+    const int keep = (!log_out && !inf_max);
+    double buf[CN_SM_CHUNK], cbuf[CN_SM_CHUNK];
+    double T = 0.0, C = 0.0, K = 0.0;
     for (ptrdiff_t i0 = 0; i0 < n; i0 += CN_SM_CHUNK) {
         ptrdiff_t len = (n - i0 < CN_SM_CHUNK) ? n - i0 : CN_SM_CHUNK;
         int64_t kc = 0; /* an integer count: the loop still vectorizes */
@@ -92,18 +97,26 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
             int one = (v == m);
             kc += one;
             buf[j] = (one || inf_max) ? 0.0 : CN_SFX(cn_sm_exp)(v, m);
+            cbuf[j] = 0.0;
         }
+        if (keep) /* e_i, 1 for the maxima; x may be out: read above, first */
+            for (ptrdiff_t j = 0; j < len; j++)
+                out[i0 + j] = (CN_T)(((double)x[i0 + j] == m) ? 1.0 : buf[j]);
         K += (double)kc;
-        for (ptrdiff_t j = len; j % CN_SM_LANES; j++)
-            buf[j] = 0.0; /* pad the last group: +0 leaves a sum unchanged */
-        for (ptrdiff_t j0 = 0; j0 < len; j0 += CN_SM_LANES)
-            for (int l = 0; l < CN_SM_LANES; l++)
-                CN_SM_ADD(tl[l], cl[l], buf[j0 + l]);
-    }
-    double T = 0.0, C = 0.0;
-    for (int l = 0; l < CN_SM_LANES; l++) {
-        CN_SM_ADD(T, C, tl[l]);
-        C += cl[l];
+        for (ptrdiff_t j = len; j < CN_SM_CHUNK; j++)
+            buf[j] = cbuf[j] = 0.0; /* +0 leaves a sum of non-negatives unchanged */
+        for (int w = CN_SM_CHUNK / 2; w >= 1; w /= 2) {
+            for (int j = 0; j < w; j++) {
+                double a = buf[j], b = buf[j + w];
+                double t = a + b;
+                double bp = t - a;
+                double err = (a - (t - bp)) + (b - bp);
+                buf[j] = t;
+                cbuf[j] = (cbuf[j] + cbuf[j + w]) + err;
+            }
+        }
+        CN_SM_ADD(T, C, buf[0]);
+        C += cbuf[0];
     }
     T = T + C;
     double S = K + T;
@@ -121,6 +134,9 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
     } else if (log_out) {
         for (ptrdiff_t i = 0; i < n; i++)
             out[i] = (CN_T)CN_SFX(cn_sm_log)((double)x[i], m, logS);
+    } else if (keep) {
+        for (ptrdiff_t i = 0; i < n; i++) /* out holds e_i */
+            out[i] = (CN_T)((double)out[i] / S);
     } else {
         for (ptrdiff_t i = 0; i < n; i++)
             out[i] = (CN_T)(CN_SFX(cn_sm_exp)((double)x[i], m) / S);

@@ -87,7 +87,8 @@ def test_limits_and_nan():
     assert np.isnan(s[2]).all() and np.isnan(ls[2]).all()
     np.testing.assert_array_equal(s[3], [1.0, 0.0, 0.0])
     np.testing.assert_array_equal(ls[3], [0.0, -1000.0, -2000.0])
-    assert np.isnan(s[4]).all()  # 0/0: no limit
+    np.testing.assert_allclose(s[4], 1 / 3, rtol=1e-15)  # equal entries: uniform
+    np.testing.assert_allclose(ls[4], -np.log(3), rtol=1e-15)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
