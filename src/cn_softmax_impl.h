@@ -1,7 +1,8 @@
 /*
  * cn_softmax_impl.h -- softmax and log_softmax of one contiguous row,
  * included by cn_kernels.h once per dtype with CN_T and CN_SFX defined.
- * Computes in double whatever the storage dtype. No include guard on purpose.
+ * Exponentials in the storage dtype, sums and logarithms in double. No
+ * include guard on purpose.
  *
  * For a row x with maximum m: softmax_i = e_i / S and log_softmax_i =
  * (x_i - m) - log S, where e_i = exp(x_i - m) <= 1 and S = sum e_i >= 1.
@@ -23,26 +24,26 @@
 #define CN_SM_LANES 8
 #define CN_SM_CHUNK 256 /* a power of two */
 
-/* e = exp(v - m), with v - m formed exactly (TwoSum) and applied to first
- * order; 0 for v = -inf. */
-CN_INLINE double CN_SFX(cn_sm_exp)(double v, double m)
+/* e = exp(v - m) in the storage dtype (float32 exps run 16 to a zmm), with
+ * v - m formed exactly (TwoSum) and applied to first order; 0 for v = -inf. */
+CN_INLINE CN_T CN_SFX(cn_sm_exp)(CN_T v, CN_T m)
 {
-    double s = v - m;
-    double bb = s - v;
-    double err = (v - (s - bb)) + (-m - bb);
-    err = (s > -(double)INFINITY) ? err : 0.0;
-    double e = cn_exp_nonpos_d(s);
+    CN_T s = v - m;
+    CN_T bb = s - v;
+    CN_T err = (v - (s - bb)) + (-m - bb);
+    err = (s > -(CN_T)INFINITY) ? err : (CN_T)0;
+    CN_T e = CN_SFX(cn_exp_nonpos)(s);
     return e + e * err;
 }
 
-/* (v - m) - logS with v - m exact */
-CN_INLINE double CN_SFX(cn_sm_log)(double v, double m, double logS)
+/* (v - m) - logS with v - m exact, in double */
+CN_INLINE double CN_SFX(cn_sm_log)(CN_T v, CN_T m, double logS)
 {
-    double s = v - m;
-    double bb = s - v;
-    double err = (v - (s - bb)) + (-m - bb);
-    err = (s > -(double)INFINITY) ? err : 0.0;
-    return s + (err - logS);
+    CN_T s = v - m;
+    CN_T bb = s - v;
+    CN_T err = (v - (s - bb)) + (-m - bb);
+    err = (s > -(CN_T)INFINITY) ? err : (CN_T)0;
+    return (double)s + ((double)err - logS);
 }
 
 /* one lane step of the sum: Neumaier, e >= 0 and t >= 0 */
@@ -59,24 +60,24 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
         return;
     const ptrdiff_t nfull = n - n % CN_SM_LANES;
     /* max, NaN sticky, in fixed lanes */
-    double ml[CN_SM_LANES];
+    CN_T ml[CN_SM_LANES];
     for (int l = 0; l < CN_SM_LANES; l++)
-        ml[l] = (double)x[0];
+        ml[l] = x[0];
     for (ptrdiff_t i0 = 0; i0 < nfull; i0 += CN_SM_LANES)
         for (int l = 0; l < CN_SM_LANES; l++) {
-            double v = (double)x[i0 + l];
+            CN_T v = x[i0 + l];
             ml[l] = (v > ml[l] || v != v) ? v : ml[l];
         }
-    double m = ml[0];
+    CN_T m = ml[0];
     for (int l = 1; l < CN_SM_LANES; l++)
         m = (ml[l] > m || ml[l] != ml[l]) ? ml[l] : m;
     for (ptrdiff_t i = nfull; i < n; i++) {
-        double v = (double)x[i];
+        CN_T v = x[i];
         m = (v > m || v != v) ? v : m;
     }
     /* m = +inf: the +inf entries share the mass; m = -inf: every entry is
      * -inf, equal, and (softmax being shift-invariant) shares it too */
-    const int inf_max = (m == (double)INFINITY || m == -(double)INFINITY);
+    const int inf_max = (m == (CN_T)INFINITY || m == -(CN_T)INFINITY);
 
     /* S = K + T: K entries equal to m (e = 1 each), T the sum of the others.
      * Each chunk of CN_SM_CHUNK exponentials is summed by a halving tree of
@@ -93,15 +94,15 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
         ptrdiff_t len = (n - i0 < CN_SM_CHUNK) ? n - i0 : CN_SM_CHUNK;
         int64_t kc = 0; /* an integer count: the loop still vectorizes */
         for (ptrdiff_t j = 0; j < len; j++) {
-            double v = (double)x[i0 + j];
+            CN_T v = x[i0 + j];
             int one = (v == m);
             kc += one;
-            buf[j] = (one || inf_max) ? 0.0 : CN_SFX(cn_sm_exp)(v, m);
+            buf[j] = (one || inf_max) ? 0.0 : (double)CN_SFX(cn_sm_exp)(v, m);
             cbuf[j] = 0.0;
         }
         if (keep) /* e_i, 1 for the maxima; x may be out: read above, first */
             for (ptrdiff_t j = 0; j < len; j++)
-                out[i0 + j] = (CN_T)(((double)x[i0 + j] == m) ? 1.0 : buf[j]);
+                out[i0 + j] = (x[i0 + j] == m) ? (CN_T)1 : (CN_T)buf[j];
         K += (double)kc;
         for (ptrdiff_t j = len; j < CN_SM_CHUNK; j++)
             buf[j] = cbuf[j] = 0.0; /* +0 leaves a sum of non-negatives unchanged */
@@ -125,21 +126,21 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
 
     if (m != m) {
         for (ptrdiff_t i = 0; i < n; i++)
-            out[i] = (CN_T)m;
+            out[i] = m;
     } else if (inf_max) {
         for (ptrdiff_t i = 0; i < n; i++) {
-            int top = ((double)x[i] == m);
+            int top = (x[i] == m);
             out[i] = (CN_T)(log_out ? (top ? -logS : -(double)INFINITY) : (top ? 1.0 / S : 0.0));
         }
     } else if (log_out) {
         for (ptrdiff_t i = 0; i < n; i++)
-            out[i] = (CN_T)CN_SFX(cn_sm_log)((double)x[i], m, logS);
+            out[i] = (CN_T)CN_SFX(cn_sm_log)(x[i], m, logS);
     } else if (keep) {
         for (ptrdiff_t i = 0; i < n; i++) /* out holds e_i */
             out[i] = (CN_T)((double)out[i] / S);
     } else {
         for (ptrdiff_t i = 0; i < n; i++)
-            out[i] = (CN_T)(CN_SFX(cn_sm_exp)((double)x[i], m) / S);
+            out[i] = (CN_T)((double)CN_SFX(cn_sm_exp)(x[i], m) / S);
     }
 }
 
