@@ -67,18 +67,18 @@ def medians(path: str) -> dict[str, dict[str, float]]:
 
 def main(path: str) -> int:
     groups = medians(path)
-    print(f"{'case':<28}{'contender':<20}{'vs':<12}{'ratio':>9}{'target':>9}  met")
+    print(f"{'case':<40}{'contender':<20}{'vs':<12}{'ratio':>9}{'target':>9}  met")
     for alternatives in TARGETS:
         met = False
         lines = []
         for case, a, b, target in alternatives:
             g = groups.get(case, {})
             if a not in g or b not in g:
-                lines.append(f"{case:<28}{a:<20}{b:<12}{'not run':>9}{target:>8.2f}x")
+                lines.append(f"{case:<40}{a:<20}{b:<12}{'not run':>9}{target:>8.2f}x")
                 continue
             ratio = g[b] / g[a]  # how many times faster a is than b
             met = met or ratio >= target
-            lines.append(f"{case:<28}{a:<20}{b:<12}{ratio:>8.2f}x{target:>8.2f}x")
+            lines.append(f"{case:<40}{a:<20}{b:<12}{ratio:>8.2f}x{target:>8.2f}x")
         for i, line in enumerate(lines):
             tag = ("yes" if met else "NO") if i == 0 else "(or)"
             print(f"{line}  {tag}")
