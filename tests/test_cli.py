@@ -76,3 +76,16 @@ def test_build_matches_the_expected_openmp_setting():
         assert cfg["openmp"] is (expected == "1")
     if not cfg["openmp"]:
         assert cfg["default_threads"] == 1
+
+
+def test_default_threads_follow_omp_num_threads():
+    code = "import cneuron; print(cneuron._config.config()['default_threads'])"
+    for n in ("1", "2"):
+        env = dict(os.environ, OMP_NUM_THREADS=n)
+        res = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert res.returncode == 0, res.stderr
+        cfg = cneuron._config.config()
+        expected = min(int(n), cfg["available_cpus"]) if cfg["openmp"] else 1
+        assert int(res.stdout) == expected
