@@ -73,6 +73,18 @@ def softmax_rows_f64(
 def softmax_rows_f32(
     z: npt.NDArray[np.float32], out: npt.NDArray[np.float32], log_out: bool, n_threads: int
 ) -> None: ...
+def softmax_vjp_rows_f64(
+    s: npt.NDArray[np.float64],
+    g: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+    log_out: bool,
+) -> None: ...
+def softmax_vjp_rows_f32(
+    s: npt.NDArray[np.float32],
+    g: npt.NDArray[np.float32],
+    out: npt.NDArray[np.float32],
+    log_out: bool,
+) -> None: ...
 
 class FastForward:
     def __init__(

@@ -219,7 +219,8 @@ class Activation:
         a Jacobian, and what training needs is its product with the upstream
         gradient: pass ``grad`` (same shape as ``z``) and get
         s * (grad - sum(grad * s)) for softmax, grad - s * sum(grad) for
-        log_softmax (s = softmax(z), sums along ``axis``).
+        log_softmax (s = softmax(z), sums along ``axis``, compensated), from a
+        row kernel.
         """
         if not self._elementwise:
             if grad is None:
@@ -329,20 +330,37 @@ def _softmax(log_out: bool, z: Any, axis: int, out: Any, num_threads: Any) -> An
     return np.ascontiguousarray(res)
 
 
+_SOFTMAX_VJP: dict[np.dtype, Callable[..., None]] = {
+    _v.FLOAT64: _kernels.softmax_vjp_rows_f64,
+    _v.FLOAT32: _kernels.softmax_vjp_rows_f32,
+}
+
+
 def _softmax_vjp(act: Activation, z: Any, grad: Any, out: Any, num_threads: Any) -> Any:
+    """grad times the Jacobian of (log_)softmax, by the row kernel."""
     axis = int(act.params["axis"])
     s = _softmax(False, z, axis, None, num_threads)
-    g = _v.coerce_elementwise(grad, "grad").astype(s.dtype, copy=False)
+    g = _v.coerce_elementwise(grad, "grad")
     if g.shape != s.shape:
         raise ValueError(f"grad must have the shape of z {s.shape}, got {g.shape}")
-    if act.name == "softmax":
-        res = s * (g - np.sum(g * s, axis=axis, keepdims=True))
-    else:
-        res = g - s * np.sum(g, axis=axis, keepdims=True)
+    g = g.astype(s.dtype, copy=False)
     if out is not None:
-        _v.check_out(out, res.shape, res.dtype)[...] = res
+        _v.check_out(out, s.shape, s.dtype)
+    ax = axis % s.ndim
+    s_rows = np.ascontiguousarray(np.moveaxis(s, ax, -1))
+    g_rows = np.ascontiguousarray(np.moveaxis(g, ax, -1))
+    shape = s_rows.shape
+    res = np.empty_like(s_rows)
+    n = shape[-1] if shape else 0
+    if s.size:
+        _SOFTMAX_VJP[s.dtype](
+            s_rows.reshape(-1, n), g_rows.reshape(-1, n), res.reshape(-1, n), act.name != "softmax"
+        )
+    res = np.moveaxis(res, -1, ax)
+    if out is not None:
+        out[...] = res
         return out
-    return res
+    return np.ascontiguousarray(res)
 
 
 def _apply(act: Activation, derive: bool, z: Any, out: Any, num_threads: Any) -> Any:

@@ -64,6 +64,10 @@ cdef extern from "cn_kernels.h" nogil:
                            Py_ssize_t n, int log_out) noexcept
     void cn_softmax_rows_f(const float *x, float *out, Py_ssize_t n_rows,
                            Py_ssize_t n, int log_out) noexcept
+    void cn_softmax_vjp_row_d(const double *s, const double *g, double *out,
+                              Py_ssize_t n, int log_out) noexcept
+    void cn_softmax_vjp_row_f(const float *s, const float *g, float *out,
+                              Py_ssize_t n, int log_out) noexcept
     double cn_act_point_d(double z, int act, double p0, double p1) noexcept
     float cn_act_point_f(float z, int act, float p0, float p1) noexcept
     # dispatch-table entries (function pointers in C)
@@ -256,7 +260,37 @@ cdef void _softmax_rows(
                 cn_softmax_rows_f(&z[r, 0], &out[r, 0], 1, n, log_out)
 
 
+cdef void _softmax_vjp_rows(
+    const floating[:, ::1] s,   # IN  softmax of each row
+    const floating[:, ::1] g,   # IN  upstream gradient
+    floating[:, ::1] out,       # OUT may be g itself
+    bint log_out,
+) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(s.shape[0]):
+        if s.shape[1] == 0:
+            return
+        if floating is double:
+            cn_softmax_vjp_row_d(&s[r, 0], &g[r, 0], &out[r, 0], s.shape[1], log_out)
+        else:
+            cn_softmax_vjp_row_f(&s[r, 0], &g[r, 0], &out[r, 0], s.shape[1], log_out)
+
+
 # ---- Python entry points, one per dtype (no fused dispatch cost) ----------
+
+
+def softmax_vjp_rows_f64(const double[:, ::1] s, const double[:, ::1] g,
+                         double[:, ::1] out, bint log_out):
+    """Vector-Jacobian product of (log_)softmax per row, float64; nogil."""
+    with nogil:
+        _softmax_vjp_rows(s, g, out, log_out)
+
+
+def softmax_vjp_rows_f32(const float[:, ::1] s, const float[:, ::1] g,
+                         float[:, ::1] out, bint log_out):
+    """Vector-Jacobian product of (log_)softmax per row, float32; nogil."""
+    with nogil:
+        _softmax_vjp_rows(s, g, out, log_out)
 
 
 def softmax_rows_f64(const double[:, ::1] z, double[:, ::1] out, bint log_out,

@@ -145,3 +145,25 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
 }
 
 #undef CN_SM_ADD
+
+/* The vector-Jacobian product of a row, given s = softmax(z) and the
+ * upstream gradient g:
+ *   softmax:      out_i = s_i (g_i - sum_j g_j s_j)
+ *   log_softmax:  out_i = g_i - s_i sum_j g_j
+ * The sums in double with Neumaier's compensation, in order; out may be g. */
+CN_INLINE void CN_SFX(cn_softmax_vjp_row)(const CN_T *s, const CN_T *g, CN_T *out, ptrdiff_t n,
+                                          int log_out)
+{
+    double acc = 0.0, comp = 0.0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double v = log_out ? (double)g[i] : (double)g[i] * (double)s[i];
+        double t = acc + v;
+        comp += (CN_FABS(acc) >= CN_FABS(v)) ? (acc - t) + v : (v - t) + acc;
+        acc = t;
+    }
+    double dot = acc + comp;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double si = (double)s[i], gi = (double)g[i];
+        out[i] = (CN_T)(log_out ? gi - si * dot : si * (gi - dot));
+    }
+}
