@@ -267,9 +267,9 @@ cdef void _softmax_vjp_rows(
     bint log_out,
 ) noexcept nogil:
     cdef Py_ssize_t r
+    if s.shape[1] == 0:
+        return
     for r in range(s.shape[0]):
-        if s.shape[1] == 0:
-            return
         if floating is double:
             cn_softmax_vjp_row_d(&s[r, 0], &g[r, 0], &out[r, 0], s.shape[1], log_out)
         else:

@@ -81,23 +81,23 @@ CN_MATH_INLINE float cn_asfloat(uint32_t u) { float x; memcpy(&x, &u, 4); return
 #define CN_LN2HI_D 0x1.62e42fee00000p-1 /* 6.93147180369123816490e-01 */
 #define CN_LN2LO_D 0x1.a39ef35793c76p-33 /* 1.90821492927058770002e-10 */
 
-/* exp(x) = p * s1 * s2 for x in [-inf, 0] or NaN: p in [0.7, 1.42], s1 and
- * s2 powers of two. Callers that multiply exp(x) by something (z e^z, or a
- * quotient) apply s1 and s2 last, so that a result in the subnormal range is
- * rounded once. */
-CN_MATH_INLINE void cn_exp_parts_d(double x, double *pp, double *s1p, double *s2p)
+/* x = n ln2 + r for x in [-1100, 0] (clamped by the caller) or NaN: returns
+ * m = -n >= 0 and r, |r| <= ln2/2. */
+CN_MATH_INLINE uint64_t cn_reduce_d(double x, double *r)
 {
-    x = (x < CN_EXP_CLAMP_D) ? CN_EXP_CLAMP_D : x;
     double kd = x * CN_INVLN2_D + CN_SHIFT_D;
-    /* m = -n >= 0 for valid inputs (n = round(x/ln2) <= 0) */
     uint64_t m = cn_asuint64(CN_SHIFT_D) - cn_asuint64(kd);
     kd = kd - CN_SHIFT_D;
-    double r = (x - kd * CN_LN2HI_D) - kd * CN_LN2LO_D;
+    *r = (x - kd * CN_LN2HI_D) - kd * CN_LN2LO_D;
+    return m;
+}
 
-    /* exp(r) = 1 + (r + r^2 t(r)), t(r) = sum_{k=2..13} r^(k-2)/k! evaluated by
-     * Estrin's scheme: short dependency chains, so the vector loop is not
-     * latency-bound; the big terms are added last, so rounding errors of t
-     * are damped by r^2 <= 0.121. */
+/* expm1(r) = r + r^2 t(r), t(r) = sum_{k=2..13} r^(k-2)/k! by Estrin's
+ * scheme: short dependency chains, so the vector loop is not latency-bound;
+ * exp(r) = 1 + expm1(r) adds the big terms last, so rounding errors of t are
+ * damped by r^2 <= 0.121. */
+CN_MATH_INLINE double cn_expm1_poly_d(double r)
+{
     double r2 = r * r;
     double r4 = r2 * r2;
     double r8 = r4 * r4;
@@ -107,15 +107,22 @@ CN_MATH_INLINE void cn_exp_parts_d(double x, double *pp, double *s1p, double *s2
     double a3 = 0x1.a01a01a01a01ap-16 + r * 0x1.71de3a556c734p-19;    /* 1/8!, 1/9!   */
     double a4 = 0x1.27e4fb7789f5cp-22 + r * 0x1.ae64567f544e4p-26;    /* 1/10!, 1/11! */
     double a5 = 0x1.1eed8eff8d898p-29 + r * 0x1.6124613a86d09p-33;    /* 1/12!, 1/13! */
-    double b0 = a0 + r2 * a1;
-    double b1 = a2 + r2 * a3;
-    double b2 = a4 + r2 * a5;
-    double t = (b0 + r4 * b1) + r8 * b2;
-    double p = 1.0 + (r + r2 * t);
+    double t = ((a0 + r2 * a1) + r4 * (a2 + r2 * a3)) + r8 * (a4 + r2 * a5);
+    return r + r2 * t;
+}
 
+/* exp(x) = p * s1 * s2 for x in [-inf, 0] or NaN: p in [0.7, 1.42], s1 and
+ * s2 powers of two. Callers that multiply exp(x) by something (z e^z, or a
+ * quotient) apply s1 and s2 last, so that a result in the subnormal range is
+ * rounded once. */
+CN_MATH_INLINE void cn_exp_parts_d(double x, double *pp, double *s1p, double *s2p)
+{
+    double r;
+    x = (x < CN_EXP_CLAMP_D) ? CN_EXP_CLAMP_D : x;
+    uint64_t m = cn_reduce_d(x, &r);
     uint64_t m1 = m >> 1;
     uint64_t m2 = m - m1;
-    *pp = p;
+    *pp = 1.0 + cn_expm1_poly_d(r);
     *s1p = cn_asdouble((UINT64_C(1023) - m1) << 52);
     *s2p = cn_asdouble((UINT64_C(1023) - m2) << 52);
 }
@@ -138,26 +145,35 @@ CN_MATH_INLINE double cn_exp_nonpos_d(double x)
 #define CN_LN2HI_F 0x1.62e400p-1f /* 6.9314575195e-01 */
 #define CN_LN2LO_F 0x1.7f7d1cp-20f /* 1.4286067653e-06 */
 
-CN_MATH_INLINE void cn_exp_parts_f(float x, float *pp, float *s1p, float *s2p)
+CN_MATH_INLINE uint32_t cn_reduce_f(float x, float *r)
 {
-    x = (x < CN_EXP_CLAMP_F) ? CN_EXP_CLAMP_F : x;
     float kd = x * CN_INVLN2_F + CN_SHIFT_F;
     uint32_t m = cn_asuint32(CN_SHIFT_F) - cn_asuint32(kd);
     kd = kd - CN_SHIFT_F;
-    float r = (x - kd * CN_LN2HI_F) - kd * CN_LN2LO_F;
+    *r = (x - kd * CN_LN2HI_F) - kd * CN_LN2LO_F;
+    return m;
+}
 
-    /* exp(r) = 1 + (r + r^2 t(r)), t(r) = sum_{k=2..7} r^(k-2)/k!, Estrin */
+/* expm1(r) = r + r^2 t(r), t(r) = sum_{k=2..7} r^(k-2)/k!, Estrin */
+CN_MATH_INLINE float cn_expm1_poly_f(float r)
+{
     float r2 = r * r;
     float r4 = r2 * r2;
     float a0 = 0.5f + r * 0x1.555556p-3f;                 /* 1/2!, 1/3! */
     float a1 = 0x1.555556p-5f + r * 0x1.111112p-7f;       /* 1/4!, 1/5! */
     float a2 = 0x1.6c16c2p-10f + r * 0x1.a01a02p-13f;     /* 1/6!, 1/7! */
     float t = (a0 + r2 * a1) + r4 * a2;
-    float p = 1.0f + (r + r2 * t);
+    return r + r2 * t;
+}
 
+CN_MATH_INLINE void cn_exp_parts_f(float x, float *pp, float *s1p, float *s2p)
+{
+    float r;
+    x = (x < CN_EXP_CLAMP_F) ? CN_EXP_CLAMP_F : x;
+    uint32_t m = cn_reduce_f(x, &r);
     uint32_t m1 = m >> 1;
     uint32_t m2 = m - m1;
-    *pp = p;
+    *pp = 1.0f + cn_expm1_poly_f(r);
     *s1p = cn_asfloat((UINT32_C(127) - m1) << 23);
     *s2p = cn_asfloat((UINT32_C(127) - m2) << 23);
 }
@@ -169,81 +185,38 @@ CN_MATH_INLINE float cn_exp_nonpos_f(float x)
     return (p * s1) * s2;
 }
 
-/* ---- expm1(x) for x in [-inf, 0] or NaN, double -------------------------- *
- * x = n ln2 + r as in exp; expm1(r) = r + r^2 t(r) (t as in exp, no 1 added,
- * so nothing cancels); expm1(x) = (2^n - 1) + 2^n expm1(r), where 2^n - 1 is
- * exact for -58 <= n <= 0 and 2^n expm1(r) is exact scaling: one rounding
- * of the sum. Clamped at -40 (expm1(-40) rounds to -1). Within ~1.5 ulp.
- * -0 gives -0. */
-CN_MATH_INLINE double cn_expm1_nonpos_d(double x)
-{
-    double xc = (x < -40.0) ? -40.0 : x;
-    double kd = xc * CN_INVLN2_D + CN_SHIFT_D;
-    uint64_t m = cn_asuint64(CN_SHIFT_D) - cn_asuint64(kd);
-    kd = kd - CN_SHIFT_D;
-    double r = (xc - kd * CN_LN2HI_D) - kd * CN_LN2LO_D;
-    double r2 = r * r;
-    double r4 = r2 * r2;
-    double r8 = r4 * r4;
-    double a0 = 0.5 + r * 0x1.5555555555555p-3;
-    double a1 = 0x1.5555555555555p-5 + r * 0x1.1111111111111p-7;
-    double a2 = 0x1.6c16c16c16c17p-10 + r * 0x1.a01a01a01a01ap-13;
-    double a3 = 0x1.a01a01a01a01ap-16 + r * 0x1.71de3a556c734p-19;
-    double a4 = 0x1.27e4fb7789f5cp-22 + r * 0x1.ae64567f544e4p-26;
-    double a5 = 0x1.1eed8eff8d898p-29 + r * 0x1.6124613a86d09p-33;
-    double t = ((a0 + r2 * a1) + r4 * (a2 + r2 * a3)) + r8 * (a4 + r2 * a5);
-    double q = r + r2 * t;
-    double sc = cn_asdouble((UINT64_C(1023) - m) << 52);
-    double y = (sc - 1.0) + sc * q;
-    return (x == 0.0) ? x : y;
-}
-
 /* ---- exp and expm1 from one range reduction, x in [-inf, 0] or NaN --------- *
- * For x >= CN_EXPM1_CLAMP: exp(x) = sc (1 + q) and expm1(x) = (sc - 1) + sc q
- * with sc = 2^n exact and q = expm1(r); both are then rounded once
- * (sc q is exact). Used where a formula needs both (tanh). */
+ * x = n ln2 + r as in exp, q = expm1(r) (no 1 added, so nothing cancels);
+ * exp(x) = sc + sc q and expm1(x) = (sc - 1) + sc q with sc = 2^n: sc - 1 is
+ * exact for -58 <= n <= 0 and sc q is exact scaling, so each is rounded once.
+ * Clamped at -40 (double) and -20 (float), where expm1 rounds to -1: no
+ * subnormal scaling is needed. Used where a formula needs both (tanh). */
 CN_MATH_INLINE void cn_exp_expm1_d(double x, double *e, double *em1)
 {
-    double xc = (x < -40.0) ? -40.0 : x;
-    double kd = xc * CN_INVLN2_D + CN_SHIFT_D;
-    uint64_t m = cn_asuint64(CN_SHIFT_D) - cn_asuint64(kd);
-    kd = kd - CN_SHIFT_D;
-    double r = (xc - kd * CN_LN2HI_D) - kd * CN_LN2LO_D;
-    double r2 = r * r;
-    double r4 = r2 * r2;
-    double r8 = r4 * r4;
-    double a0 = 0.5 + r * 0x1.5555555555555p-3;
-    double a1 = 0x1.5555555555555p-5 + r * 0x1.1111111111111p-7;
-    double a2 = 0x1.6c16c16c16c17p-10 + r * 0x1.a01a01a01a01ap-13;
-    double a3 = 0x1.a01a01a01a01ap-16 + r * 0x1.71de3a556c734p-19;
-    double a4 = 0x1.27e4fb7789f5cp-22 + r * 0x1.ae64567f544e4p-26;
-    double a5 = 0x1.1eed8eff8d898p-29 + r * 0x1.6124613a86d09p-33;
-    double t = ((a0 + r2 * a1) + r4 * (a2 + r2 * a3)) + r8 * (a4 + r2 * a5);
-    double q = r + r2 * t;
+    double r;
+    uint64_t m = cn_reduce_d((x < -40.0) ? -40.0 : x, &r);
     double sc = cn_asdouble((UINT64_C(1023) - m) << 52);
-    double scq = sc * q;
+    double scq = sc * cn_expm1_poly_d(r);
     *e = sc + scq;
     *em1 = (sc - 1.0) + scq;
 }
 
 CN_MATH_INLINE void cn_exp_expm1_f(float x, float *e, float *em1)
 {
-    float xc = (x < -20.0f) ? -20.0f : x;
-    float kd = xc * CN_INVLN2_F + CN_SHIFT_F;
-    uint32_t m = cn_asuint32(CN_SHIFT_F) - cn_asuint32(kd);
-    kd = kd - CN_SHIFT_F;
-    float r = (xc - kd * CN_LN2HI_F) - kd * CN_LN2LO_F;
-    float r2 = r * r;
-    float r4 = r2 * r2;
-    float a0 = 0.5f + r * 0x1.555556p-3f;
-    float a1 = 0x1.555556p-5f + r * 0x1.111112p-7f;
-    float a2 = 0x1.6c16c2p-10f + r * 0x1.a01a02p-13f;
-    float t = (a0 + r2 * a1) + r4 * a2;
-    float q = r + r2 * t;
+    float r;
+    uint32_t m = cn_reduce_f((x < -20.0f) ? -20.0f : x, &r);
     float sc = cn_asfloat((UINT32_C(127) - m) << 23);
-    float scq = sc * q;
+    float scq = sc * cn_expm1_poly_f(r);
     *e = sc + scq;
     *em1 = (sc - 1.0f) + scq;
+}
+
+/* expm1(x) for x in [-inf, 0] or NaN: within ~1.5 ulp; -0 gives -0. */
+CN_MATH_INLINE double cn_expm1_nonpos_d(double x)
+{
+    double e, em1;
+    cn_exp_expm1_d(x, &e, &em1);
+    return (x == 0.0) ? x : em1;
 }
 
 /* ---- log(y) for y >= 1, and log1p(u) for u >= 0 ------------------------- *
