@@ -17,14 +17,18 @@ from . import (
     reference,
 )
 from ._config import show_config
+from ._layers import Dense, Sequential, initial_weights
 from ._neuron import Neuron, neuron_forward, preactivation
 from ._version import __version__
 from .activations import sigmoid
 
 __all__ = [
+    "Dense",
     "Neuron",
+    "Sequential",
     "__version__",
     "activations",
+    "initial_weights",
     "neuron_forward",
     "preactivation",
     "reference",

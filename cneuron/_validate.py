@@ -206,3 +206,48 @@ def resolve_threads(num_threads: Any) -> int:
     if n < 1:
         raise ValueError(f"num_threads must be at least 1, got {n}")
     return min(n, AVAILABLE_CPUS)
+
+
+def coerce_layer_weights(weights: Any) -> np.ndarray:
+    """A layer's weights as a private, read-only, C-contiguous 2-D float array
+    of shape (n_outputs, n_inputs); float32 (or float16) weights give float32,
+    anything else float64."""
+    a = as_array(weights, "weights")
+    dtype = compute_dtype(a.dtype, "weights")
+    if a.ndim != 2:
+        raise ValueError(
+            f"weights must be 2-D (n_outputs, n_inputs), got a {a.ndim}-D array of shape {a.shape}"
+            + ("; pass weights.reshape(1, -1) for a single neuron" if a.ndim == 1 else "")
+        )
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(
+            f"weights must have at least one output and one input, got shape {a.shape}"
+        )
+    w = cast(a, dtype)
+    if w is a or np.may_share_memory(w, a):
+        w = w.copy()
+    w.setflags(write=False)
+    return w
+
+
+def coerce_layer_bias(bias: Any, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+    """A layer's bias as a private, read-only array (n_outputs,) of ``dtype``.
+
+    ``None`` is all zeros; a scalar is accepted for a layer of one output.
+    """
+    if bias is None:
+        b = np.zeros(n_outputs, dtype=dtype)
+    else:
+        a = as_array(bias, "bias")
+        compute_dtype(a.dtype, "bias")
+        if a.ndim == 0 and n_outputs == 1:
+            a = a.reshape(1)
+        if a.shape != (n_outputs,):
+            raise ValueError(
+                f"bias must have shape ({n_outputs},), one value per output, got shape {a.shape}"
+            )
+        b = cast(a, dtype)
+        if b is a or np.may_share_memory(b, a):
+            b = b.copy()
+    b.setflags(write=False)
+    return b
