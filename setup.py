@@ -141,6 +141,7 @@ extensions = [
             "src/cn_kernels.h",
             "src/cn_rows_impl.h",
             "src/cn_blocks_impl.h",
+            "src/cn_dense_impl.h",
             "src/cn_small_dot.h",
             "src/cn_silu_root.h",
             "src/cn_gelu_coeffs.h",

@@ -14,9 +14,11 @@ the batch, its layout or the thread count.
 from . import (
     _dispatch,  # noqa: F401  (selects the kernels' instruction set first)
     activations,
+    interop,
     reference,
 )
 from ._config import show_config
+from ._io import ModelFileError, load, save
 from ._layers import Dense, Sequential, initial_weights
 from ._neuron import Neuron, neuron_forward, preactivation
 from ._version import __version__
@@ -24,14 +26,18 @@ from .activations import sigmoid
 
 __all__ = [
     "Dense",
+    "ModelFileError",
     "Neuron",
     "Sequential",
     "__version__",
     "activations",
     "initial_weights",
+    "interop",
+    "load",
     "neuron_forward",
     "preactivation",
     "reference",
+    "save",
     "show_config",
     "sigmoid",
 ]

@@ -131,18 +131,29 @@ def _positive_int(value: Any, what: str) -> int:
 # ---- the computation ----------------------------------------------------------------
 
 
-def _dense_rows(X: np.ndarray, layer: Dense, out: np.ndarray, n_threads: int) -> None:
-    """out = act(X @ W.T + b) for a validated C-contiguous batch X of the
-    layer's dtype and a C-contiguous out that does not overlap X."""
-    code, p0, p1, mode = _kernel_args(layer._act)
-    fwd = _kernels.forward_batch_f64 if X.dtype == _v.FLOAT64 else _kernels.forward_batch_f32
-    col = np.empty(X.shape[0], dtype=X.dtype)
-    for j in range(layer._w.shape[0]):
-        fwd(X, layer._w[j], float(layer._b[j]), col, code, p0, p1, n_threads)
-        out[:, j] = col
-    if mode != _MODE_ELEMENTWISE and out.size:
-        rows = _kernels.softmax_rows_f64 if X.dtype == _v.FLOAT64 else _kernels.softmax_rows_f32
-        rows(out, out, mode == _MODE_LOG_SOFTMAX, n_threads)
+def _packed(layer: Dense) -> tuple[Any, ...]:
+    """The layer as the kernels take it: (panels, padded bias, first row,
+    n_outputs, code, p0, p1, mode), laid out as src/cn_dense_impl.h says:
+    panels of P outputs (P = 8 for float64, 16 for float32: 64 bytes),
+    panel p holding W[p * P + e, i] at [p, i, e], with max(n_inputs, 2 P)
+    rows: the rows beyond n_inputs hold -0.0; outputs beyond n_outputs 0.0."""
+    w = layer._w
+    n, k = w.shape
+    pw = 64 // w.dtype.itemsize
+    n_panels = -(-n // pw)
+    wide = np.zeros((n_panels * pw, max(k, 2 * pw)), dtype=w.dtype)
+    wide[:, k:] = -0.0
+    wide[:n, :k] = w
+    panels = np.ascontiguousarray(wide.reshape(n_panels, pw, -1).transpose(0, 2, 1))
+    bias = np.zeros(n_panels * pw, dtype=w.dtype)
+    bias[:n] = layer._b
+    for a in (panels, bias):
+        a.setflags(write=False)
+    return (panels, bias, w[0], n, *_kernel_args(layer._act))
+
+
+def _network(layers: Iterable[Dense]) -> Any:
+    return _kernels.Network([_packed(layer) for layer in layers], _v.AVAILABLE_CPUS)
 
 
 def _run(model: Any, X: Any, out: Any, num_threads: Any) -> np.ndarray:
@@ -153,16 +164,16 @@ def _run(model: Any, X: Any, out: Any, num_threads: Any) -> np.ndarray:
     shape = (model.n_outputs,) if one else (X2.shape[0], model.n_outputs)
     if out is None:
         res = np.empty((X2.shape[0], model.n_outputs), dtype=dtype)
-        model._compute(X2, res, n_threads)
+        model._net.run(X2, res, n_threads)
         return res[0] if one else res
     res = _v.check_out(out, shape, dtype)
     res2 = res.reshape(X2.shape[0], model.n_outputs)
     if np.may_share_memory(res2, X2):
         tmp = np.empty_like(res2)
-        model._compute(X2, tmp, n_threads)
+        model._net.run(X2, tmp, n_threads)
         res2[...] = tmp
     else:
-        model._compute(X2, res2, n_threads)
+        model._net.run(X2, res2, n_threads)
     return res
 
 
@@ -194,13 +205,14 @@ class Dense:
     [0.7875, 0.525]
     """
 
-    __slots__ = ("_act", "_b", "_w")
+    __slots__ = ("_act", "_b", "_net", "_w")
 
     def __init__(self, weights: Any, bias: Any = None, activation: Any = "identity") -> None:
         w = _v.coerce_layer_weights(weights)
         self._b = _v.coerce_layer_bias(bias, w.shape[0], w.dtype)
         self._act: Activation = _layer_activation(activation)
         self._w = w
+        self._net = _network([self])
 
     @classmethod
     def create(
@@ -287,8 +299,6 @@ class Dense:
 
     __call__ = forward
 
-    def _compute(self, X: np.ndarray, out: np.ndarray, n_threads: int) -> None:
-        _dense_rows(X, self, out, n_threads)
 
     # ---- copying, pickling, display -------------------------------------------
 
@@ -322,7 +332,7 @@ class Sequential:
     (1, 3)
     """
 
-    __slots__ = ("_layers",)
+    __slots__ = ("_layers", "_net")
 
     def __init__(self, layers: Iterable[Dense]) -> None:
         if isinstance(layers, Dense):
@@ -351,6 +361,7 @@ class Sequential:
                     f"layer {i} is {cur.dtype}"
                 )
         self._layers = items
+        self._net = _network(items)
 
     @property
     def layers(self) -> tuple[Dense, ...]:
@@ -398,13 +409,6 @@ class Sequential:
 
     __call__ = forward
 
-    def _compute(self, X: np.ndarray, out: np.ndarray, n_threads: int) -> None:
-        cur = X
-        for i, layer in enumerate(self._layers):
-            last = i == len(self._layers) - 1
-            nxt = out if last else np.empty((X.shape[0], layer.n_outputs), dtype=X.dtype)
-            layer._compute(cur, nxt, n_threads)
-            cur = nxt
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (list(self._layers),))

@@ -79,6 +79,14 @@ cdef extern from "cn_kernels.h" nogil:
                           int act, double p0, double p1) noexcept
     void cn_derive_span_f(const float *z, float *out, Py_ssize_t n,
                           int act, float p0, float p1) noexcept
+    void cn_dense_rows_d(const double *X, Py_ssize_t ldx, Py_ssize_t n, Py_ssize_t K,
+                         int x_padded, const double *Wp, Py_ssize_t Kp, Py_ssize_t N,
+                         const double *b, double *out, Py_ssize_t ldo, int act, double p0,
+                         double p1, int mode, double *scratch) noexcept
+    void cn_dense_rows_f(const float *X, Py_ssize_t ldx, Py_ssize_t n, Py_ssize_t K,
+                         int x_padded, const float *Wp, Py_ssize_t Kp, Py_ssize_t N,
+                         const float *b, float *out, Py_ssize_t ldo, int act, float p0,
+                         float p1, int mode, float *scratch) noexcept
     void cn_forward_rows_d(const double *X, Py_ssize_t n, Py_ssize_t d,
                            const double *w, double b, double *out,
                            int act, double p0, double p1) noexcept
@@ -518,3 +526,253 @@ cdef class FastForward:
             return cn_act_point_d(z, self.act, self.p0, self.p1)
         zf = cn_dot_f(buf32, &self.w32[0], n) + <float>self.b
         return cn_act_point_f(zf, self.act, <float>self.p0, <float>self.p1)
+
+
+# ---- layers and networks ---------------------------------------------------------
+
+from cython.parallel cimport parallel, threadid
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.string cimport memset
+
+# The layer kernel's packing (src/cn_dense_impl.h): lanes of the dot
+# product (a panel has at least this many rows) and outputs per panel.
+DENSE_LANES_F64 = 16
+DENSE_LANES_F32 = 32
+DENSE_PANEL_F64 = 8
+DENSE_PANEL_F32 = 16
+# A row block's working set (its inputs and the two intermediate buffers)
+# is kept near this many bytes, so that it stays in L2 across the layers.
+cdef Py_ssize_t NET_BLOCK_BYTES = 256 * 1024
+# Below this many multiply-adds a call runs on the calling thread.
+cdef Py_ssize_t NET_PARALLEL_MIN_MACS = 1 << 16
+
+
+cdef struct LayerSpec:
+    const void *Wp      # packed weight panels (P, Kp, PW), see src/cn_dense_impl.h
+    const void *b       # bias padded to whole panels (P * PW,)
+    const void *w1      # the first output's weights, unpacked (K,)
+    Py_ssize_t K        # inputs
+    Py_ssize_t Kp       # rows of a panel: max(K, lanes)
+    Py_ssize_t N        # outputs
+    int act             # elementwise activation code
+    int mode            # 0 elementwise, 1 softmax, 2 log_softmax
+    double p0
+    double p1
+
+
+cdef void _net_rows(
+    const LayerSpec *specs,
+    int n_layers,
+    const floating *X,          # IN  n rows, stride ldx
+    Py_ssize_t ldx,
+    Py_ssize_t n,
+    floating *out,              # OUT n rows of specs[-1].N
+    floating *ws,               # workspace: pack (rb * Kp0) | A | B (rb * width)
+    Py_ssize_t rb,
+    Py_ssize_t width,
+) noexcept nogil:
+    """The layers back to back over one block of n <= rb rows: each layer's
+    output goes to a buffer whose rows are padded (+0.0) to the next layer's
+    Kp, so the next layer reads it without copying."""
+    cdef floating *scratch = ws
+    cdef floating *bufs[2]
+    cdef const floating *cur = X
+    cdef floating *dst
+    cdef Py_ssize_t ldcur = ldx, lddst, r, l
+    cdef int padded = 0
+    cdef const LayerSpec *s
+    bufs[0] = ws + rb * specs[0].Kp
+    bufs[1] = bufs[0] + rb * width
+    for l in range(n_layers):
+        s = &specs[l]
+        if l == n_layers - 1:
+            dst = out
+            lddst = s.N
+        else:
+            dst = bufs[l % 2]
+            lddst = specs[l + 1].Kp
+        if s.N == 1 and s.mode == 0 and ldcur == s.K and lddst == 1:
+            # one output: the neuron's kernel (the same operations, faster
+            # for a single dot product per row)
+            _forward_rows(cur, n, s.K, <const floating *>s.w1, (<const floating *>s.b)[0],
+                          dst, s.act, <floating>s.p0, <floating>s.p1)
+        elif floating is double:
+            cn_dense_rows_d(cur, ldcur, n, s.K, padded, <const double *>s.Wp, s.Kp, s.N,
+                            <const double *>s.b, dst, lddst, s.act, s.p0, s.p1, s.mode,
+                            scratch)
+        else:
+            cn_dense_rows_f(cur, ldcur, n, s.K, padded, <const float *>s.Wp, s.Kp, s.N,
+                            <const float *>s.b, dst, lddst, s.act, <float>s.p0,
+                            <float>s.p1, s.mode, scratch)
+        if lddst > s.N:
+            for r in range(n):
+                memset(dst + r * lddst + s.N, 0, (lddst - s.N) * sizeof(floating))
+        cur = dst
+        ldcur = lddst
+        padded = 1
+
+
+cdef void _net_batch(
+    const LayerSpec *specs,
+    int n_layers,
+    const floating *X,          # IN  (n, K0), C-contiguous
+    Py_ssize_t n,
+    floating *out,              # OUT (n, N_last), C-contiguous
+    floating *ws,               # n_ws workspaces of ws_elems each
+    Py_ssize_t ws_elems,
+    Py_ssize_t rb,
+    Py_ssize_t width,
+    Py_ssize_t macs_per_row,
+    int n_threads,
+) noexcept nogil:
+    cdef Py_ssize_t K0 = specs[0].K, N = specs[n_layers - 1].N
+    cdef Py_ssize_t blk, start, stop, n_blocks, rows
+    if n == 0:
+        return
+    if n_threads <= 1 or n <= rb // 2 or n * macs_per_row < NET_PARALLEL_MIN_MACS:
+        start = 0
+        while start < n:
+            stop = min(start + rb, n)
+            _net_rows(specs, n_layers, X + start * K0, K0, stop - start,
+                      out + start * N, ws, rb, width)
+            start = stop
+        return
+    # blocks small enough that every thread gets some
+    rows = min(rb, ((n + n_threads - 1) // n_threads + 5) // 6 * 6)
+    n_blocks = (n + rows - 1) // rows
+    with parallel(num_threads=n_threads):
+        for blk in prange(n_blocks, schedule="static"):
+            start = blk * rows
+            stop = min(start + rows, n)
+            _net_rows(specs, n_layers, X + start * K0, K0, stop - start,
+                      out + start * N, ws + threadid() * ws_elems, rb, width)
+
+
+cdef class Network:
+    """Layers for the kernels: packed weights and the sizes of each, and a
+    pool of preallocated workspaces (one is taken per call, under the GIL,
+    and returned after it, so concurrent calls never share one).
+
+    ``layers`` is a list of (Wp, b, w1, N, act, p0, p1, mode): Wp the packed
+    weight panels and b the padded bias (see src/cn_dense_impl.h), w1 the
+    first output's weights, N the number of outputs; arrays C-contiguous, of
+    one dtype. The Python layer (cneuron/_layers.py) validates everything.
+    """
+
+    cdef LayerSpec *specs
+    cdef int n_layers
+    cdef int is_f64
+    cdef object keep            # the arrays the specs point into
+    cdef list pool              # free workspaces
+    cdef Py_ssize_t rb          # rows per block
+    cdef Py_ssize_t width       # row width of the intermediate buffers
+    cdef Py_ssize_t ws_elems    # elements of one thread's workspace
+    cdef Py_ssize_t macs_per_row
+    cdef int max_threads
+    cdef readonly object dtype
+    cdef readonly Py_ssize_t n_inputs
+    cdef readonly Py_ssize_t n_outputs
+
+    def __cinit__(self):
+        self.specs = NULL
+
+    def __init__(self, list layers, int max_threads):
+        cdef Py_ssize_t i, itemsize, chunk
+        cdef LayerSpec *s
+        cdef const double[:, ::1] W64
+        cdef const double[::1] b64
+        cdef const float[:, ::1] W32
+        cdef const float[::1] b32
+        if not layers:
+            raise ValueError("a network needs at least one layer")
+        self.n_layers = len(layers)
+        self.specs = <LayerSpec *>PyMem_Malloc(self.n_layers * sizeof(LayerSpec))
+        if self.specs == NULL:
+            raise MemoryError()
+        self.dtype = layers[0][0].dtype
+        self.is_f64 = self.dtype.itemsize == 8
+        itemsize = self.dtype.itemsize
+        self.keep = []
+        self.width = 1
+        self.macs_per_row = 0
+        for i, (Wp, b, w1, N, act, p0, p1, mode) in enumerate(layers):
+            if Wp.dtype != self.dtype or b.dtype != self.dtype or w1.dtype != self.dtype:
+                raise TypeError("layers must share one dtype")
+            pw = 64 // itemsize
+            K = w1.shape[0]
+            if (Wp.ndim != 3 or Wp.shape[2] != pw or Wp.shape[0] != (N + pw - 1) // pw
+                    or Wp.shape[1] != max(K, 2 * pw) or b.shape[0] != Wp.shape[0] * pw):
+                raise ValueError("packed weights of the wrong shape")
+            s = &self.specs[i]
+            if self.is_f64:
+                W64 = Wp.reshape(Wp.shape[0], -1)
+                b64 = b
+                s.Wp = &W64[0, 0]
+                s.b = &b64[0]
+                b64 = w1
+                s.w1 = &b64[0]
+            else:
+                W32 = Wp.reshape(Wp.shape[0], -1)
+                b32 = b
+                s.Wp = &W32[0, 0]
+                s.b = &b32[0]
+                b32 = w1
+                s.w1 = &b32[0]
+            s.K = K
+            s.Kp = Wp.shape[1]
+            s.N = N
+            s.act = act
+            s.mode = mode
+            s.p0 = p0
+            s.p1 = p1
+            if i > 0 and s.K != self.specs[i - 1].N:
+                raise ValueError("consecutive layers' sizes do not match")
+            if i > 0:
+                self.width = max(self.width, s.Kp)
+            self.macs_per_row += s.Kp * s.N
+            self.keep.append((Wp, b, w1))
+        self.n_inputs = self.specs[0].K
+        self.n_outputs = self.specs[self.n_layers - 1].N
+        self.rb = NET_BLOCK_BYTES // ((self.specs[0].Kp + 2 * self.width) * itemsize)
+        self.rb = max(6, min(384, self.rb // 6 * 6))
+        self.ws_elems = self.rb * (self.specs[0].Kp + 2 * self.width)
+        self.max_threads = max(1, max_threads)
+        self.pool = []
+
+    def __dealloc__(self):
+        PyMem_Free(self.specs)
+
+    cdef object _workspace(self):
+        if self.pool:
+            return self.pool.pop()
+        return _np.empty((self.max_threads, self.ws_elems), dtype=self.dtype)
+
+    def run(self, X, out, int n_threads):
+        """out = the network over the rows of X (C-contiguous, the model's
+        dtype, out not overlapping X); releases the GIL."""
+        cdef const double[:, ::1] X64
+        cdef double[:, ::1] o64, ws64
+        cdef const float[:, ::1] X32
+        cdef float[:, ::1] o32, ws32
+        cdef Py_ssize_t n = X.shape[0]
+        n_threads = max(1, min(n_threads, self.max_threads))
+        ws = self._workspace()
+        try:
+            if self.is_f64:
+                X64 = X
+                o64 = out
+                ws64 = ws
+                with nogil:
+                    _net_batch(self.specs, self.n_layers, &X64[0, 0] if n else NULL, n,
+                               &o64[0, 0] if n else NULL, &ws64[0, 0], self.ws_elems,
+                               self.rb, self.width, self.macs_per_row, n_threads)
+            else:
+                X32 = X
+                o32 = out
+                ws32 = ws
+                with nogil:
+                    _net_batch(self.specs, self.n_layers, &X32[0, 0] if n else NULL, n,
+                               &o32[0, 0] if n else NULL, &ws32[0, 0], self.ws_elems,
+                               self.rb, self.width, self.macs_per_row, n_threads)
+        finally:
+            self.pool.append(ws)

@@ -143,3 +143,6 @@ CN_TARGET static void CN_FN(cn_softmax_rows)(const CN_T *z, CN_T *out, ptrdiff_t
     for (ptrdiff_t r = 0; r < n_rows; r++)
         CN_SFX(cn_softmax_row)(z + r * n, out + r * n, n, log_out);
 }
+
+/* the layer kernel */
+#include "cn_dense_impl.h"

@@ -11,6 +11,7 @@
  *   cn_act_impl.h    activation functions and derivatives (point functions)
  *   cn_softmax_impl.h softmax / log_softmax of a row
  *   cn_blocks_impl.h the block kernels the dispatch table points at
+ *   cn_dense_impl.h  the layer kernel (X W^T + b and the activation)
  *
  * The block kernels are compiled three times on x86-64 with GCC or clang:
  * for the baseline (SSE2, any x86-64 CPU), for AVX2 and for AVX-512, through
@@ -213,6 +214,14 @@ typedef void (*cn_softmax_rows_d_fn)(const double *, double *, ptrdiff_t, ptrdif
 typedef void (*cn_softmax_rows_f_fn)(const float *, float *, ptrdiff_t, ptrdiff_t, int);
 static cn_softmax_rows_d_fn cn_softmax_rows_d = cn_softmax_rows_d_baseline;
 static cn_softmax_rows_f_fn cn_softmax_rows_f = cn_softmax_rows_f_baseline;
+typedef void (*cn_dense_rows_d_fn)(const double *, ptrdiff_t, ptrdiff_t, ptrdiff_t, int,
+                                   const double *, ptrdiff_t, ptrdiff_t, const double *,
+                                   double *, ptrdiff_t, int, double, double, int, double *);
+typedef void (*cn_dense_rows_f_fn)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, int,
+                                   const float *, ptrdiff_t, ptrdiff_t, const float *, float *,
+                                   ptrdiff_t, int, float, float, int, float *);
+static cn_dense_rows_d_fn cn_dense_rows_d = cn_dense_rows_d_baseline;
+static cn_dense_rows_f_fn cn_dense_rows_f = cn_dense_rows_f_baseline;
 static int cn_isa = CN_ISA_BASELINE;
 
 /* The widest instruction set this CPU and OS support (the compiler's CPU
@@ -248,6 +257,8 @@ static int cn_select_isa(int level)
     cn_derive_span_f = cn_derive_span_f_baseline;
     cn_softmax_rows_d = cn_softmax_rows_d_baseline;
     cn_softmax_rows_f = cn_softmax_rows_f_baseline;
+    cn_dense_rows_d = cn_dense_rows_d_baseline;
+    cn_dense_rows_f = cn_dense_rows_f_baseline;
 #if CN_X86_DISPATCH
     if (level == CN_ISA_AVX2) {
         cn_forward_rows_d = cn_forward_rows_d_avx2;
@@ -258,6 +269,8 @@ static int cn_select_isa(int level)
         cn_derive_span_f = cn_derive_span_f_avx2;
         cn_softmax_rows_d = cn_softmax_rows_d_avx2;
         cn_softmax_rows_f = cn_softmax_rows_f_avx2;
+        cn_dense_rows_d = cn_dense_rows_d_avx2;
+        cn_dense_rows_f = cn_dense_rows_f_avx2;
     } else if (level == CN_ISA_AVX512) {
         cn_forward_rows_d = cn_forward_rows_d_avx512;
         cn_forward_rows_f = cn_forward_rows_f_avx512;
@@ -267,6 +280,8 @@ static int cn_select_isa(int level)
         cn_derive_span_f = cn_derive_span_f_avx512;
         cn_softmax_rows_d = cn_softmax_rows_d_avx512;
         cn_softmax_rows_f = cn_softmax_rows_f_avx512;
+        cn_dense_rows_d = cn_dense_rows_d_avx512;
+        cn_dense_rows_f = cn_dense_rows_f_avx512;
     }
 #endif
     cn_isa = level;

@@ -1,0 +1,184 @@
+/*
+ * cn_dense_impl.h -- the layer kernel: out = act(X W^T + b), included by
+ * cn_blocks_impl.h once per dtype and instruction set (CN_T, CN_SFX, CN_FN,
+ * CN_TARGET, CN_VBYTES, CN_LANES defined). No include guard on purpose.
+ *
+ * Every output z[r, j] = X[r].W[j] + b[j] is computed in the order cn_dot
+ * defines (cn_rows_impl.h): lane k sums the products of features i = k
+ * (mod CN_LANES) in increasing i, then a halving tree adds the lanes. So
+ * output j of a layer is bit for bit what a neuron with weights W[j]
+ * computes, whatever the batch, the thread count or the instruction set.
+ *
+ * Vectorized across outputs. The weights are packed in panels of CN_PW
+ * outputs (64 bytes of each): panel p holds Wt[p][i][e] = W[p * CN_PW + e][i]
+ * for i < Kp, e < CN_PW (cneuron/_layers.py packs them; outputs beyond N are
+ * zeros, their results are never stored). A vector then holds one product
+ * x_i * w_ji for several outputs j at once, and the dot product's lanes and
+ * tree are computed for all of them with vertical operations only: no
+ * horizontal sums. The tree is evaluated depth first, lanes visited in
+ * bit-reversed order (0, 8, 4, 12, ... for 16 lanes), where it is a binary
+ * counter: after lane number i, the partial sums of the completed subtrees
+ * are combined, one per trailing one bit of i. Only log2(CN_LANES) + 1
+ * partial sums are alive at a time, so a tile of CN_BR rows stays in
+ * registers.
+ *
+ * Fewer features than lanes (K < CN_LANES) would leave lanes empty; then
+ * the rows are padded to Kp = CN_LANES with +0.0 and the weights with -0.0.
+ * A padded product is 0 * -0 = -0, the exact identity of IEEE addition
+ * (x + -0 == x for every x, -0 included), so a padded lane added in the tree
+ * equals the tree that skips it, bit for bit.
+ */
+
+#if CN_VECTOR_EXT
+#define CN_VW ((int)(CN_VBYTES / sizeof(CN_T))) /* elements per vector */
+typedef CN_T CN_FN(cn_pvec) __attribute__((vector_size(CN_VBYTES)));
+#else
+#define CN_VW 1 /* plain C: the same operations one element at a time */
+typedef CN_T CN_FN(cn_pvec);
+#endif
+#define CN_PW ((int)(64 / sizeof(CN_T))) /* outputs per panel */
+#define CN_JV (CN_PW / CN_VW)            /* vectors per panel row */
+#if CN_LANES == 32
+#define CN_LOG2L 5
+#else
+#define CN_LOG2L 4
+#endif
+#if CN_VECTOR_EXT && CN_VBYTES >= 64
+#define CN_BR 4 /* rows per tile: 4 x (5 or 6) partial sums in 32 registers */
+#else
+#define CN_BR 1
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define CN_UNROLL_ALL _Pragma("GCC unroll 32")
+#elif defined(__clang__)
+#define CN_UNROLL_ALL _Pragma("unroll")
+#else
+#define CN_UNROLL_ALL
+#endif
+
+/* out rows outr[r] (r < nr), columns [0, nc): X[r].W[j] + b[j] for the CN_PW
+ * outputs j of one panel (Wt: Kp rows of CN_PW weights, b: CN_PW biases),
+ * rows xr[r] with Kp elements. Kp >= CN_LANES. */
+CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T *Wt, ptrdiff_t Kp,
+                                              const CN_T *b, CN_T *const *outr, int nr, int nc)
+{
+    CN_FN(cn_pvec) st[CN_LOG2L + 1][CN_BR][CN_JV]; /* partial sums by tree level */
+    CN_UNROLL_ALL
+    for (int i = 0; i < CN_LANES; i++) {
+        int l = 0; /* the lane: i bit-reversed */
+        for (int bit = 0; bit < CN_LOG2L; bit++)
+            l |= ((i >> bit) & 1) << (CN_LOG2L - 1 - bit);
+        CN_FN(cn_pvec) a[CN_BR][CN_JV], w[CN_JV];
+        CN_UNROLL_ALL
+        for (int jv = 0; jv < CN_JV; jv++)
+            memcpy(&w[jv], Wt + l * CN_PW + jv * CN_VW, sizeof w[jv]);
+        CN_UNROLL_ALL
+        for (int r = 0; r < CN_BR; r++)
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                a[r][jv] = xr[r][l] * w[jv]; /* the lane's first product */
+        for (ptrdiff_t k = l + CN_LANES; k < Kp; k += CN_LANES) {
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
+            CN_UNROLL_ALL
+            for (int r = 0; r < CN_BR; r++) {
+                CN_T xs = xr[r][k];
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[r][jv] += xs * w[jv];
+            }
+        }
+        /* the binary counter: one tree level per trailing one bit of i */
+        int lvl = 0;
+        CN_UNROLL_ALL
+        for (int m = i; m & 1; m >>= 1, lvl++)
+            CN_UNROLL_ALL
+            for (int r = 0; r < CN_BR; r++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[r][jv] = st[lvl][r][jv] + a[r][jv];
+        CN_UNROLL_ALL
+        for (int r = 0; r < CN_BR; r++)
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                st[lvl][r][jv] = a[r][jv];
+    }
+    for (int r = 0; r < nr; r++) {
+        CN_T z[CN_PW];
+        for (int jv = 0; jv < CN_JV; jv++) {
+            CN_FN(cn_pvec) vb, y;
+            memcpy(&vb, b + jv * CN_VW, sizeof vb);
+            y = st[CN_LOG2L][r][jv] + vb;
+            memcpy(z + jv * CN_VW, &y, sizeof y);
+        }
+        memcpy(outr[r], z, (size_t)nc * sizeof(CN_T));
+    }
+}
+
+/* out[r * ldo + j] = X[r].W[j] + b[j] for rows [0, n) of X (stride ldx, Kp
+ * readable elements) and outputs [0, N); Wt: the packed panels, bp: the
+ * bias padded to whole panels. */
+CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t n,
+                                        const CN_T *Wt, ptrdiff_t Kp, ptrdiff_t N,
+                                        const CN_T *bp, CN_T *out, ptrdiff_t ldo)
+{
+    for (ptrdiff_t p = 0; p * CN_PW < N; p++) {
+        int nc = N - p * CN_PW < CN_PW ? (int)(N - p * CN_PW) : CN_PW;
+        for (ptrdiff_t r0 = 0; r0 < n; r0 += CN_BR) {
+            const CN_T *xr[CN_BR];
+            CN_T *outr[CN_BR];
+            int nr = n - r0 < CN_BR ? (int)(n - r0) : CN_BR;
+            for (int r = 0; r < CN_BR; r++) { /* a short tile repeats its last row */
+                ptrdiff_t row = r0 + (r < nr ? r : nr - 1);
+                xr[r] = X + row * ldx;
+                outr[r] = out + row * ldo + p * CN_PW;
+            }
+            CN_FN(cn_panel_tile)(xr, Wt + p * Kp * CN_PW, Kp, bp + p * CN_PW, outr, nr, nc);
+        }
+    }
+}
+
+#undef CN_VW
+#undef CN_PW
+#undef CN_JV
+#undef CN_LOG2L
+#undef CN_BR
+#undef CN_UNROLL_ALL
+
+/* out[r * ldo + j] = act(X[r].W[j] + b[j]) for the n rows of a block of X
+ * (stride ldx, K features) and the N outputs of a layer with packed weights
+ * Wt (Kp = max(K, CN_LANES) rows per panel) and padded bias bp; mode 1 / 2
+ * applies softmax / log_softmax over each row's outputs instead of act.
+ * When K < Kp, the rows are first copied into `scratch` (n * Kp elements)
+ * with +0.0 padding, unless the caller says the padding is there already
+ * (x_padded: ldx >= Kp, +0.0 in columns K..Kp-1). */
+CN_TARGET static void CN_FN(cn_dense_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t n,
+                                           ptrdiff_t K, int x_padded, const CN_T *Wt,
+                                           ptrdiff_t Kp, ptrdiff_t N, const CN_T *bp,
+                                           CN_T *out, ptrdiff_t ldo, int act, CN_T p0,
+                                           CN_T p1, int mode, CN_T *scratch)
+{
+    if (n <= 0)
+        return;
+    if (K < Kp && !x_padded) {
+        for (ptrdiff_t r = 0; r < n; r++) {
+            memcpy(scratch + r * Kp, X + r * ldx, (size_t)K * sizeof(CN_T));
+            for (ptrdiff_t k = K; k < Kp; k++)
+                scratch[r * Kp + k] = 0;
+        }
+        X = scratch;
+        ldx = Kp;
+    }
+    CN_FN(cn_dense_z)(X, ldx, n, Wt, Kp, N, bp, out, ldo);
+    if (mode != 0) {
+        for (ptrdiff_t r = 0; r < n; r++)
+            CN_SFX(cn_softmax_row)(out + r * ldo, out + r * ldo, N, mode == 2);
+    } else if (act != CN_ACT_IDENTITY) {
+        if (ldo == N)
+            CN_SFX(cn_activate)(out, out, n * N, act, p0, p1);
+        else
+            for (ptrdiff_t r = 0; r < n; r++)
+                CN_SFX(cn_activate)(out + r * ldo, out + r * ldo, N, act, p0, p1);
+    }
+}
