@@ -158,6 +158,9 @@ def _network(layers: Iterable[Dense]) -> Any:
 
 def _run(model: Any, X: Any, out: Any, num_threads: Any) -> np.ndarray:
     """Validate ``X`` and ``out`` for a layer or network and run it."""
+    res = model._net.fast(X, out, num_threads)  # native input: no validation round trip
+    if res is not None:
+        return res
     dtype = model.dtype
     X2, one = _v.coerce_features(X, model.n_inputs, dtype)
     n_threads = _v.resolve_threads(num_threads)

@@ -82,11 +82,11 @@ cdef extern from "cn_kernels.h" nogil:
     void cn_dense_rows_d(const double *X, Py_ssize_t ldx, Py_ssize_t n, Py_ssize_t K,
                          int x_padded, const double *Wp, Py_ssize_t Kp, Py_ssize_t N,
                          const double *b, double *out, Py_ssize_t ldo, int act, double p0,
-                         double p1, int mode, double *scratch) noexcept
+                         double p1, int mode, double *scratch, double *part) noexcept
     void cn_dense_rows_f(const float *X, Py_ssize_t ldx, Py_ssize_t n, Py_ssize_t K,
                          int x_padded, const float *Wp, Py_ssize_t Kp, Py_ssize_t N,
                          const float *b, float *out, Py_ssize_t ldo, int act, float p0,
-                         float p1, int mode, float *scratch) noexcept
+                         float p1, int mode, float *scratch, float *part) noexcept
     void cn_forward_rows_d(const double *X, Py_ssize_t n, Py_ssize_t d,
                            const double *w, double b, double *out,
                            int act, double p0, double p1) noexcept
@@ -362,7 +362,8 @@ def elementwise_f32(const float[::1] z, float[::1] out, int act, float p0,
 
 # ---- one sample, without the validation round trip ---------------------------
 
-from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release,
+from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE,
+                             PyBuffer_Release,
                              PyObject_CheckBuffer, PyObject_GetBuffer)
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
 from cpython.long cimport PyLong_CheckExact
@@ -542,9 +543,19 @@ DENSE_PANEL_F64 = 8
 DENSE_PANEL_F32 = 16
 # A row block's working set (its inputs and the two intermediate buffers)
 # is kept near this many bytes, so that it stays in L2 across the layers.
-cdef Py_ssize_t NET_BLOCK_BYTES = 256 * 1024
+cdef Py_ssize_t NET_BLOCK_BYTES = 1024 * 1024
 # Below this many multiply-adds a call runs on the calling thread.
 cdef Py_ssize_t NET_PARALLEL_MIN_MACS = 1 << 16
+
+
+cdef inline Py_ssize_t _part_elems(Py_ssize_t rb, size_t itemsize) noexcept nogil:
+    """Room for the lane sums of wide layers (cn_dense_rows) over a block of
+    rb rows, with slack for aligning them to 64 bytes."""
+    return ((rb + 4) * 2048 + 64) // itemsize
+
+
+cdef inline void *_align64(void *p) noexcept nogil:
+    return <void *>((<size_t>p + 63) & ~(<size_t>63))
 
 
 cdef struct LayerSpec:
@@ -567,7 +578,7 @@ cdef void _net_rows(
     Py_ssize_t ldx,
     Py_ssize_t n,
     floating *out,              # OUT n rows of specs[-1].N
-    floating *ws,               # workspace: pack (rb * Kp0) | A | B (rb * width)
+    floating *ws,               # workspace: pack (rb * Kp0) | part | A | B (rb * width)
     Py_ssize_t rb,
     Py_ssize_t width,
 ) noexcept nogil:
@@ -575,13 +586,14 @@ cdef void _net_rows(
     output goes to a buffer whose rows are padded (+0.0) to the next layer's
     Kp, so the next layer reads it without copying."""
     cdef floating *scratch = ws
+    cdef floating *part = <floating *>_align64(ws + rb * specs[0].Kp)
     cdef floating *bufs[2]
     cdef const floating *cur = X
     cdef floating *dst
     cdef Py_ssize_t ldcur = ldx, lddst, r, l
     cdef int padded = 0
     cdef const LayerSpec *s
-    bufs[0] = ws + rb * specs[0].Kp
+    bufs[0] = ws + rb * specs[0].Kp + _part_elems(rb, sizeof(floating))
     bufs[1] = bufs[0] + rb * width
     for l in range(n_layers):
         s = &specs[l]
@@ -599,11 +611,11 @@ cdef void _net_rows(
         elif floating is double:
             cn_dense_rows_d(cur, ldcur, n, s.K, padded, <const double *>s.Wp, s.Kp, s.N,
                             <const double *>s.b, dst, lddst, s.act, s.p0, s.p1, s.mode,
-                            scratch)
+                            scratch, part)
         else:
             cn_dense_rows_f(cur, ldcur, n, s.K, padded, <const float *>s.Wp, s.Kp, s.N,
                             <const float *>s.b, dst, lddst, s.act, <float>s.p0,
-                            <float>s.p1, s.mode, scratch)
+                            <float>s.p1, s.mode, scratch, part)
         if lddst > s.N:
             for r in range(n):
                 memset(dst + r * lddst + s.N, 0, (lddst - s.N) * sizeof(floating))
@@ -735,44 +747,134 @@ cdef class Network:
         self.n_outputs = self.specs[self.n_layers - 1].N
         self.rb = NET_BLOCK_BYTES // ((self.specs[0].Kp + 2 * self.width) * itemsize)
         self.rb = max(6, min(384, self.rb // 6 * 6))
-        self.ws_elems = self.rb * (self.specs[0].Kp + 2 * self.width)
+        self.ws_elems = (self.rb * (self.specs[0].Kp + 2 * self.width)
+                         + _part_elems(self.rb, itemsize))
         self.max_threads = max(1, max_threads)
         self.pool = []
 
     def __dealloc__(self):
         PyMem_Free(self.specs)
 
-    cdef object _workspace(self):
+    cdef _Workspace _workspace(self):
         if self.pool:
             return self.pool.pop()
-        return _np.empty((self.max_threads, self.ws_elems), dtype=self.dtype)
+        return _Workspace(self.max_threads * self.ws_elems * self.dtype.itemsize)
+
+    cdef void _go(self, const void *X, Py_ssize_t n, void *out, _Workspace ws,
+                  int n_threads) noexcept nogil:
+        if self.is_f64:
+            _net_batch(self.specs, self.n_layers, <const double *>X, n, <double *>out,
+                       <double *>ws.ptr, self.ws_elems, self.rb, self.width,
+                       self.macs_per_row, n_threads)
+        else:
+            _net_batch(self.specs, self.n_layers, <const float *>X, n, <float *>out,
+                       <float *>ws.ptr, self.ws_elems, self.rb, self.width,
+                       self.macs_per_row, n_threads)
 
     def run(self, X, out, int n_threads):
-        """out = the network over the rows of X (C-contiguous, the model's
-        dtype, out not overlapping X); releases the GIL."""
-        cdef const double[:, ::1] X64
-        cdef double[:, ::1] o64, ws64
-        cdef const float[:, ::1] X32
-        cdef float[:, ::1] o32, ws32
-        cdef Py_ssize_t n = X.shape[0]
+        """out = the network over the rows of X (C-contiguous 2-D, the model's
+        dtype, out (n, n_outputs) not overlapping X); releases the GIL."""
+        cdef Py_buffer xv, ov
+        cdef _Workspace ws
         n_threads = max(1, min(n_threads, self.max_threads))
-        ws = self._workspace()
+        PyObject_GetBuffer(X, &xv, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
         try:
-            if self.is_f64:
-                X64 = X
-                o64 = out
-                ws64 = ws
-                with nogil:
-                    _net_batch(self.specs, self.n_layers, &X64[0, 0] if n else NULL, n,
-                               &o64[0, 0] if n else NULL, &ws64[0, 0], self.ws_elems,
-                               self.rb, self.width, self.macs_per_row, n_threads)
-            else:
-                X32 = X
-                o32 = out
-                ws32 = ws
-                with nogil:
-                    _net_batch(self.specs, self.n_layers, &X32[0, 0] if n else NULL, n,
-                               &o32[0, 0] if n else NULL, &ws32[0, 0], self.ws_elems,
-                               self.rb, self.width, self.macs_per_row, n_threads)
+            PyObject_GetBuffer(out, &ov, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE)
+            try:
+                if (xv.ndim != 2 or ov.ndim != 2 or xv.shape[1] != self.n_inputs
+                        or ov.shape[0] != xv.shape[0] or ov.shape[1] != self.n_outputs
+                        or xv.itemsize != self.dtype.itemsize
+                        or ov.itemsize != self.dtype.itemsize):
+                    raise ValueError("Network.run: arrays of the wrong shape or dtype")
+                ws = self._workspace()
+                try:
+                    with nogil:
+                        self._go(xv.buf, xv.shape[0], ov.buf, ws, n_threads)
+                finally:
+                    self.pool.append(ws)
+            finally:
+                PyBuffer_Release(&ov)
         finally:
-            self.pool.append(ws)
+            PyBuffer_Release(&xv)
+
+    def fast(self, x, out, num_threads):
+        """The network over ``x`` when ``x`` needs no coercion: a C-contiguous
+        1-D or 2-D buffer of the model's dtype and width, ``out`` None or a
+        writable C-contiguous ndarray of the result's shape and dtype that
+        does not overlap ``x``, ``num_threads`` None or an int. Returns the
+        result, or None and the caller takes the validating path; both run
+        the same kernels and give bitwise the same result."""
+        cdef Py_buffer xv, ov
+        cdef _Workspace ws
+        cdef Py_ssize_t n, itemsize = self.dtype.itemsize
+        cdef int n_threads
+        cdef char code = b"d" if self.is_f64 else b"f"
+        cdef char *xa
+        cdef char *oa
+        if num_threads is None:
+            n_threads = min(cn_omp_max_threads(), self.max_threads)
+        elif type(num_threads) is int and 1 <= num_threads <= 1 << 20:
+            n_threads = min(<int>num_threads, self.max_threads)
+        else:
+            return None
+        if type(x) is not _np.ndarray:
+            return None
+        try:
+            PyObject_GetBuffer(x, &xv, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+        except (BufferError, ValueError):
+            return None
+        try:
+            if (xv.ndim < 1 or xv.ndim > 2 or xv.shape[xv.ndim - 1] != self.n_inputs
+                    or xv.format == NULL or xv.format[0] != code or xv.format[1] != 0):
+                return None
+            n = xv.shape[0] if xv.ndim == 2 else 1
+            if out is None:
+                if xv.ndim == 2:
+                    res = _np.empty((n, self.n_outputs), dtype=self.dtype)
+                else:
+                    res = _np.empty(self.n_outputs, dtype=self.dtype)
+            elif type(out) is _np.ndarray:
+                res = out
+            else:
+                return None
+            try:
+                PyObject_GetBuffer(res, &ov, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE)
+            except (BufferError, ValueError):
+                return None
+            try:
+                if (ov.ndim != xv.ndim or ov.shape[0] != (n if xv.ndim == 2 else self.n_outputs)
+                        or (ov.ndim == 2 and ov.shape[1] != self.n_outputs)
+                        or ov.format == NULL or ov.format[0] != code or ov.format[1] != 0):
+                    return None
+                xa = <char *>xv.buf
+                oa = <char *>ov.buf
+                if (oa < xa + n * self.n_inputs * itemsize
+                        and xa < oa + n * self.n_outputs * itemsize):
+                    return None  # overlaps the input: the general path copies
+                ws = self._workspace()
+                try:
+                    with nogil:
+                        self._go(xv.buf, n, ov.buf, ws, n_threads)
+                finally:
+                    self.pool.append(ws)
+            finally:
+                PyBuffer_Release(&ov)
+        finally:
+            PyBuffer_Release(&xv)
+        return res
+
+
+cdef class _Workspace:
+    """Scratch memory of one call of a Network, 64-byte aligned."""
+
+    cdef void *raw
+    cdef void *ptr
+
+    def __cinit__(self, Py_ssize_t nbytes):
+        self.raw = PyMem_Malloc(nbytes + 64)
+        if self.raw == NULL:
+            raise MemoryError()
+        self.ptr = _align64(self.raw)
+
+    def __dealloc__(self):
+        PyMem_Free(self.raw)

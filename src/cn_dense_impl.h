@@ -56,10 +56,63 @@ typedef CN_T CN_FN(cn_pvec);
 #define CN_UNROLL_ALL
 #endif
 
+/* Lane sums over the features [k0, k1) (a K block before the last; k0, k1
+ * multiples of CN_LANES) for a tile of CN_BR rows and one panel, continued
+ * from P (or started, when k0 == 0) and left in P: P[(l * CN_BR + r) *
+ * CN_JV + jv]. Splitting each lane's sequential sum at block boundaries
+ * keeps its order; the weights of a block stay in L1 while the tiles of a
+ * row block pass. */
+CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const CN_T *Wt, ptrdiff_t k0,
+                                              ptrdiff_t k1, CN_FN(cn_pvec) *CN_RESTRICT P)
+{
+    for (int l = 0; l < CN_LANES; l++) {
+        CN_FN(cn_pvec) a[CN_BR][CN_JV], w[CN_JV];
+        ptrdiff_t k = k0 + l;
+        CN_FN(cn_pvec) *pl = P + l * CN_BR * CN_JV;
+        if (k0 == 0) {
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
+            CN_UNROLL_ALL
+            for (int r = 0; r < CN_BR; r++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[r][jv] = xr[r][k] * w[jv];
+            k += CN_LANES;
+        } else {
+            CN_UNROLL_ALL
+            for (int r = 0; r < CN_BR; r++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[r][jv] = pl[r * CN_JV + jv];
+        }
+        for (; k < k1; k += CN_LANES) {
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
+            CN_UNROLL_ALL
+            for (int r = 0; r < CN_BR; r++) {
+                CN_T xs = xr[r][k];
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[r][jv] += xs * w[jv];
+            }
+        }
+        CN_UNROLL_ALL
+        for (int r = 0; r < CN_BR; r++)
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                pl[r * CN_JV + jv] = a[r][jv];
+    }
+}
+
 /* out rows outr[r] (r < nr), columns [0, nc): X[r].W[j] + b[j] for the CN_PW
  * outputs j of one panel (Wt: Kp rows of CN_PW weights, b: CN_PW biases),
- * rows xr[r] with Kp elements. Kp >= CN_LANES. */
+ * rows xr[r] with Kp elements, Kp >= CN_LANES. The lanes' sums run over
+ * the features [k0, Kp), continuing the sums in P when k0 > 0 (see
+ * cn_panel_part), and the tree completes them. */
 CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T *Wt, ptrdiff_t Kp,
+                                              ptrdiff_t k0, const CN_FN(cn_pvec) *P,
                                               const CN_T *b, CN_T *const *outr, int nr, int nc)
 {
     CN_FN(cn_pvec) st[CN_LOG2L + 1][CN_BR][CN_JV]; /* partial sums by tree level */
@@ -69,15 +122,25 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T 
         for (int bit = 0; bit < CN_LOG2L; bit++)
             l |= ((i >> bit) & 1) << (CN_LOG2L - 1 - bit);
         CN_FN(cn_pvec) a[CN_BR][CN_JV], w[CN_JV];
-        CN_UNROLL_ALL
-        for (int jv = 0; jv < CN_JV; jv++)
-            memcpy(&w[jv], Wt + l * CN_PW + jv * CN_VW, sizeof w[jv]);
-        CN_UNROLL_ALL
-        for (int r = 0; r < CN_BR; r++)
+        ptrdiff_t k = k0 + l;
+        if (k0 == 0) {
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
-                a[r][jv] = xr[r][l] * w[jv]; /* the lane's first product */
-        for (ptrdiff_t k = l + CN_LANES; k < Kp; k += CN_LANES) {
+                memcpy(&w[jv], Wt + l * CN_PW + jv * CN_VW, sizeof w[jv]);
+            CN_UNROLL_ALL
+            for (int r = 0; r < CN_BR; r++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[r][jv] = xr[r][l] * w[jv]; /* the lane's first product */
+            k += CN_LANES;
+        } else {
+            CN_UNROLL_ALL
+            for (int r = 0; r < CN_BR; r++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[r][jv] = P[(l * CN_BR + r) * CN_JV + jv];
+        }
+        for (; k < Kp; k += CN_LANES) {
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
                 memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
@@ -116,15 +179,35 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T 
     }
 }
 
+/* Features per K block when a layer is wide: the block's weights in a
+ * panel take 16 KiB. */
+#define CN_KBLOCK ((ptrdiff_t)(16 * 1024 / 64))
+
 /* out[r * ldo + j] = X[r].W[j] + b[j] for rows [0, n) of X (stride ldx, Kp
  * readable elements) and outputs [0, N); Wt: the packed panels, bp: the
- * bias padded to whole panels. */
+ * bias padded to whole panels; P: room for the lane sums of
+ * round_up(n, 4) rows (cn_dense_rows). Panel by panel; a wide layer's
+ * features in blocks of CN_KBLOCK, each swept over all the rows before the
+ * next. */
 CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t n,
                                         const CN_T *Wt, ptrdiff_t Kp, ptrdiff_t N,
-                                        const CN_T *bp, CN_T *out, ptrdiff_t ldo)
+                                        const CN_T *bp, CN_T *out, ptrdiff_t ldo, CN_T *part)
 {
+    CN_FN(cn_pvec) *P = (CN_FN(cn_pvec) *)part;
+    /* the last block starts here (a multiple of the block, so of the lanes) */
+    ptrdiff_t klast = Kp > 2 * CN_KBLOCK ? (Kp - 1) / CN_KBLOCK * CN_KBLOCK : 0;
     for (ptrdiff_t p = 0; p * CN_PW < N; p++) {
         int nc = N - p * CN_PW < CN_PW ? (int)(N - p * CN_PW) : CN_PW;
+        const CN_T *Wp = Wt + p * Kp * CN_PW;
+        for (ptrdiff_t k0 = 0; k0 < klast; k0 += CN_KBLOCK)
+            for (ptrdiff_t r0 = 0; r0 < n; r0 += CN_BR) {
+                const CN_T *xr[CN_BR];
+                int nr = n - r0 < CN_BR ? (int)(n - r0) : CN_BR;
+                for (int r = 0; r < CN_BR; r++)
+                    xr[r] = X + (r0 + (r < nr ? r : nr - 1)) * ldx;
+                CN_FN(cn_panel_part)(xr, Wp, k0, k0 + CN_KBLOCK,
+                                     P + (r0 / CN_BR) * CN_LANES * CN_BR * CN_JV);
+            }
         for (ptrdiff_t r0 = 0; r0 < n; r0 += CN_BR) {
             const CN_T *xr[CN_BR];
             CN_T *outr[CN_BR];
@@ -134,7 +217,9 @@ CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t 
                 xr[r] = X + row * ldx;
                 outr[r] = out + row * ldo + p * CN_PW;
             }
-            CN_FN(cn_panel_tile)(xr, Wt + p * Kp * CN_PW, Kp, bp + p * CN_PW, outr, nr, nc);
+            CN_FN(cn_panel_tile)(xr, Wp, Kp, klast,
+                                 P + (r0 / CN_BR) * CN_LANES * CN_BR * CN_JV,
+                                 bp + p * CN_PW, outr, nr, nc);
         }
     }
 }
@@ -145,6 +230,7 @@ CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t 
 #undef CN_LOG2L
 #undef CN_BR
 #undef CN_UNROLL_ALL
+#undef CN_KBLOCK
 
 /* out[r * ldo + j] = act(X[r].W[j] + b[j]) for the n rows of a block of X
  * (stride ldx, K features) and the N outputs of a layer with packed weights
@@ -152,12 +238,13 @@ CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t 
  * applies softmax / log_softmax over each row's outputs instead of act.
  * When K < Kp, the rows are first copied into `scratch` (n * Kp elements)
  * with +0.0 padding, unless the caller says the padding is there already
- * (x_padded: ldx >= Kp, +0.0 in columns K..Kp-1). */
+ * (x_padded: ldx >= Kp, +0.0 in columns K..Kp-1). `part`: room for the
+ * lane sums of wide layers, (n + 4) * 128 * 16 bytes, 64-byte aligned. */
 CN_TARGET static void CN_FN(cn_dense_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t n,
                                            ptrdiff_t K, int x_padded, const CN_T *Wt,
                                            ptrdiff_t Kp, ptrdiff_t N, const CN_T *bp,
                                            CN_T *out, ptrdiff_t ldo, int act, CN_T p0,
-                                           CN_T p1, int mode, CN_T *scratch)
+                                           CN_T p1, int mode, CN_T *scratch, CN_T *part)
 {
     if (n <= 0)
         return;
@@ -170,7 +257,7 @@ CN_TARGET static void CN_FN(cn_dense_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff
         X = scratch;
         ldx = Kp;
     }
-    CN_FN(cn_dense_z)(X, ldx, n, Wt, Kp, N, bp, out, ldo);
+    CN_FN(cn_dense_z)(X, ldx, n, Wt, Kp, N, bp, out, ldo, part);
     if (mode != 0) {
         for (ptrdiff_t r = 0; r < n; r++)
             CN_SFX(cn_softmax_row)(out + r * ldo, out + r * ldo, N, mode == 2);

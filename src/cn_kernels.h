@@ -216,10 +216,11 @@ static cn_softmax_rows_d_fn cn_softmax_rows_d = cn_softmax_rows_d_baseline;
 static cn_softmax_rows_f_fn cn_softmax_rows_f = cn_softmax_rows_f_baseline;
 typedef void (*cn_dense_rows_d_fn)(const double *, ptrdiff_t, ptrdiff_t, ptrdiff_t, int,
                                    const double *, ptrdiff_t, ptrdiff_t, const double *,
-                                   double *, ptrdiff_t, int, double, double, int, double *);
+                                   double *, ptrdiff_t, int, double, double, int, double *,
+                                   double *);
 typedef void (*cn_dense_rows_f_fn)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, int,
                                    const float *, ptrdiff_t, ptrdiff_t, const float *, float *,
-                                   ptrdiff_t, int, float, float, int, float *);
+                                   ptrdiff_t, int, float, float, int, float *, float *);
 static cn_dense_rows_d_fn cn_dense_rows_d = cn_dense_rows_d_baseline;
 static cn_dense_rows_f_fn cn_dense_rows_f = cn_dense_rows_f_baseline;
 static int cn_isa = CN_ISA_BASELINE;
