@@ -99,3 +99,20 @@ class FastForward:
     def __call__(
         self, x: object, out: object = None, num_threads: object = None
     ) -> float | npt.NDArray[np.floating] | None: ...
+
+DENSE_LANES_F64: int
+DENSE_LANES_F32: int
+DENSE_PANEL_F64: int
+DENSE_PANEL_F32: int
+
+class Network:
+    dtype: np.dtype
+    n_inputs: int
+    n_outputs: int
+    def __init__(self, layers: list[tuple[object, ...]], max_threads: int) -> None: ...
+    def run(
+        self, X: npt.NDArray[np.floating], out: npt.NDArray[np.floating], n_threads: int
+    ) -> None: ...
+    def fast(
+        self, x: object, out: object, num_threads: object
+    ) -> npt.NDArray[np.floating] | None: ...

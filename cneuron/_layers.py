@@ -14,7 +14,8 @@ compiled kernels (``cneuron._kernels``), which run without the GIL.
 from __future__ import annotations
 
 import operator
-from typing import Any, Iterable, Iterator, overload
+from collections.abc import Iterable, Iterator
+from typing import Any, overload
 
 import numpy as np
 
@@ -302,7 +303,6 @@ class Dense:
 
     __call__ = forward
 
-
     # ---- copying, pickling, display -------------------------------------------
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -411,7 +411,6 @@ class Sequential:
         return _run(self, X, out, num_threads)
 
     __call__ = forward
-
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (list(self._layers),))

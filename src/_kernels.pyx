@@ -590,19 +590,19 @@ cdef void _net_rows(
     cdef floating *bufs[2]
     cdef const floating *cur = X
     cdef floating *dst
-    cdef Py_ssize_t ldcur = ldx, lddst, r, l
+    cdef Py_ssize_t ldcur = ldx, lddst, r, li
     cdef int padded = 0
     cdef const LayerSpec *s
     bufs[0] = ws + rb * specs[0].Kp + _part_elems(rb, sizeof(floating))
     bufs[1] = bufs[0] + rb * width
-    for l in range(n_layers):
-        s = &specs[l]
-        if l == n_layers - 1:
+    for li in range(n_layers):
+        s = &specs[li]
+        if li == n_layers - 1:
             dst = out
             lddst = s.N
         else:
-            dst = bufs[l % 2]
-            lddst = specs[l + 1].Kp
+            dst = bufs[li % 2]
+            lddst = specs[li + 1].Kp
         if s.N == 1 and s.mode == 0 and ldcur == s.K and lddst == 1:
             # one output: the neuron's kernel (the same operations, faster
             # for a single dot product per row)
@@ -689,7 +689,7 @@ cdef class Network:
         self.specs = NULL
 
     def __init__(self, list layers, int max_threads):
-        cdef Py_ssize_t i, itemsize, chunk
+        cdef Py_ssize_t i, itemsize
         cdef LayerSpec *s
         cdef const double[:, ::1] W64
         cdef const double[::1] b64
