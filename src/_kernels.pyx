@@ -544,8 +544,10 @@ DENSE_PANEL_F32 = 16
 # A row block's working set (its inputs and the two intermediate buffers)
 # is kept near this many bytes, so that it stays in L2 across the layers.
 cdef Py_ssize_t NET_BLOCK_BYTES = 1024 * 1024
-# Below this many multiply-adds a call runs on the calling thread.
-cdef Py_ssize_t NET_PARALLEL_MIN_MACS = 1 << 16
+# Below this many multiply-adds (about 25 us of work) a call runs on the
+# calling thread: waking a second thread costs microseconds on an idle
+# machine and far more when the other CPU is busy.
+cdef Py_ssize_t NET_PARALLEL_MIN_MACS = 1 << 19
 
 
 cdef inline Py_ssize_t _part_elems(Py_ssize_t rb, size_t itemsize) noexcept nogil:

@@ -349,6 +349,8 @@ CN_INLINE float cn_gelu_tanh_grad_f(float z) { return (float)cn_gelu_tanh_grad_d
 
 CN_INLINE CN_T CN_SFX(cn_act_point)(CN_T z, int act, CN_T p0, CN_T p1)
 {
+    if (z != z) /* NaN: the same NaN out, as the spans give it */
+        return z;
     switch (act) {
     case CN_ACT_SIGMOID: return CN_SIGMOID(z);
     case CN_ACT_STEP: return CN_SFX(cn_step)(z);

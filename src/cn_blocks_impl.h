@@ -92,7 +92,8 @@ CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_
         if (act == CN_ACT_SIGMOID) {                                       \
             for (ptrdiff_t r = 0; r < n; r++) {                            \
                 const CN_T *CN_RESTRICT x = X + r * (D);                   \
-                out[r] = CN_SIGMOID(CN_DOT_##D(x, w) + b);                 \
+                CN_T z_ = CN_DOT_##D(x, w) + b;                            \
+                out[r] = (z_ != z_) ? z_ : CN_SIGMOID(z_);                 \
             }                                                              \
         } else {                                                           \
             for (ptrdiff_t r = 0; r < n; r++) {                            \
