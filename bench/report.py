@@ -53,6 +53,35 @@ TARGETS = [
     for size in ("1e+06", "1e+07")
     for dtype in ("float64", "float32")
 ]
+# Dense layers (relu, one thread): >= 1.5x numpy up to 64 outputs, >= 0.9x
+# numpy where the GEMM dominates (1024->1024, whose largest batch is 10,000
+# rows, not 100,000); the 2-layer network faster than numpy and torch.
+TARGETS += [
+    [(f"layer {batch}x{k}->{n} relu float64 1t", "cneuron", "numpy", 1.5)]
+    for k, n in ((4, 1), (64, 16))
+    for batch in (1, 64, 100000)
+]
+TARGETS += [
+    [(f"layer {batch}x1024->1024 relu float64 1t", "cneuron", "numpy", 0.9)]
+    for batch in (1, 64, 10000)
+]
+TARGETS += [
+    [("network 100000x64->256->16 float64 1t", "cneuron", "numpy", 1.0)],
+    [("network 100000x64->256->16 float64 1t", "cneuron", "torch", 1.0)],
+]
+
+# Ratios reported without a target: (case, contender A, contender B), printed
+# as median(B) / median(A) when the case was run.
+_LAYERS = [(4, 1, 100000), (64, 16, 100000), (256, 256, 100000), (1024, 1024, 10000)]
+INFORMATIONAL = (
+    [(f"layer {batch}x256->256 relu float64 1t", "cneuron", "numpy") for batch in (1, 64, 100000)]
+    + [(f"layer {big}x{k}->{n} relu float64 2t", "cneuron", "numpy") for k, n, big in _LAYERS]
+    + [
+        (f"layer {batch}x{k}->{n} relu float64 {t}t", "cneuron", "torch")
+        for k, n, big in _LAYERS
+        for batch, t in ((1, 1), (64, 1), (big, 1), (big, 2))
+    ]
+)
 
 
 def medians(path: str) -> dict[str, dict[str, float]]:
@@ -82,6 +111,14 @@ def main(path: str) -> int:
         for i, line in enumerate(lines):
             tag = ("yes" if met else "NO") if i == 0 else "(or)"
             print(f"{line}  {tag}")
+    info = [(case, a, b) for case, a, b in INFORMATIONAL if case in groups]
+    if info:
+        print()
+        print(f"{'informational (no target)':<40}{'contender':<20}{'vs':<12}{'ratio':>9}")
+        for case, a, b in info:
+            g = groups[case]
+            ratio = f"{g[b] / g[a]:>8.2f}x" if a in g and b in g else f"{'not run':>9}"
+            print(f"{case:<40}{a:<20}{b:<12}{ratio}")
     print()
     for case, g in sorted(groups.items()):
         ranked = sorted(g.items(), key=lambda kv: kv[1])

@@ -58,30 +58,32 @@ typedef CN_T CN_FN(cn_pvec);
 
 /* Lane sums over the features [k0, k1) (a K block before the last; k0, k1
  * multiples of CN_LANES) for a tile of CN_BR rows and one panel, continued
- * from P (or started, when k0 == 0) and left in P: P[(l * CN_BR + r) *
- * CN_JV + jv]. Splitting each lane's sequential sum at block boundaries
+ * from P (or started, when k0 == 0) and left in P: P[(l * R + r) * CN_JV
+ * + jv]. R (CN_BR, or 1 for the rows left over) is a constant after
+ * inlining. Splitting each lane's sequential sum at block boundaries
  * keeps its order; the weights of a block stay in L1 while the tiles of a
  * row block pass. */
-CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const CN_T *Wt, ptrdiff_t k0,
-                                              ptrdiff_t k1, CN_FN(cn_pvec) *CN_RESTRICT P)
+CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R,
+                                              const CN_T *Wt, ptrdiff_t k0, ptrdiff_t k1,
+                                              CN_FN(cn_pvec) *CN_RESTRICT P)
 {
     for (int l = 0; l < CN_LANES; l++) {
         CN_FN(cn_pvec) a[CN_BR][CN_JV], w[CN_JV];
         ptrdiff_t k = k0 + l;
-        CN_FN(cn_pvec) *pl = P + l * CN_BR * CN_JV;
+        CN_FN(cn_pvec) *pl = P + l * R * CN_JV;
         if (k0 == 0) {
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
                 memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
             CN_UNROLL_ALL
-            for (int r = 0; r < CN_BR; r++)
+            for (int r = 0; r < R; r++)
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
                     a[r][jv] = xr[r][k] * w[jv];
             k += CN_LANES;
         } else {
             CN_UNROLL_ALL
-            for (int r = 0; r < CN_BR; r++)
+            for (int r = 0; r < R; r++)
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
                     a[r][jv] = pl[r * CN_JV + jv];
@@ -91,7 +93,7 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const CN_T 
             for (int jv = 0; jv < CN_JV; jv++)
                 memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
             CN_UNROLL_ALL
-            for (int r = 0; r < CN_BR; r++) {
+            for (int r = 0; r < R; r++) {
                 CN_T xs = xr[r][k];
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
@@ -99,21 +101,22 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const CN_T 
             }
         }
         CN_UNROLL_ALL
-        for (int r = 0; r < CN_BR; r++)
+        for (int r = 0; r < R; r++)
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
                 pl[r * CN_JV + jv] = a[r][jv];
     }
 }
 
-/* out rows outr[r] (r < nr), columns [0, nc): X[r].W[j] + b[j] for the CN_PW
+/* out rows outr[r] (r < R), columns [0, nc): X[r].W[j] + b[j] for the CN_PW
  * outputs j of one panel (Wt: Kp rows of CN_PW weights, b: CN_PW biases),
  * rows xr[r] with Kp elements, Kp >= CN_LANES. The lanes' sums run over
  * the features [k0, Kp), continuing the sums in P when k0 > 0 (see
  * cn_panel_part), and the tree completes them. */
-CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T *Wt, ptrdiff_t Kp,
-                                              ptrdiff_t k0, const CN_FN(cn_pvec) *P,
-                                              const CN_T *b, CN_T *const *outr, int nr, int nc)
+CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const int R,
+                                              const CN_T *Wt, ptrdiff_t Kp, ptrdiff_t k0,
+                                              const CN_FN(cn_pvec) *P, const CN_T *b,
+                                              CN_T *const *outr, int nc)
 {
     CN_FN(cn_pvec) st[CN_LOG2L + 1][CN_BR][CN_JV]; /* partial sums by tree level */
     CN_UNROLL_ALL
@@ -128,24 +131,24 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T 
             for (int jv = 0; jv < CN_JV; jv++)
                 memcpy(&w[jv], Wt + l * CN_PW + jv * CN_VW, sizeof w[jv]);
             CN_UNROLL_ALL
-            for (int r = 0; r < CN_BR; r++)
+            for (int r = 0; r < R; r++)
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
                     a[r][jv] = xr[r][l] * w[jv]; /* the lane's first product */
             k += CN_LANES;
         } else {
             CN_UNROLL_ALL
-            for (int r = 0; r < CN_BR; r++)
+            for (int r = 0; r < R; r++)
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] = P[(l * CN_BR + r) * CN_JV + jv];
+                    a[r][jv] = P[(l * R + r) * CN_JV + jv];
         }
         for (; k < Kp; k += CN_LANES) {
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
                 memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
             CN_UNROLL_ALL
-            for (int r = 0; r < CN_BR; r++) {
+            for (int r = 0; r < R; r++) {
                 CN_T xs = xr[r][k];
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
@@ -157,17 +160,17 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T 
         CN_UNROLL_ALL
         for (int m = i; m & 1; m >>= 1, lvl++)
             CN_UNROLL_ALL
-            for (int r = 0; r < CN_BR; r++)
+            for (int r = 0; r < R; r++)
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
                     a[r][jv] = st[lvl][r][jv] + a[r][jv];
         CN_UNROLL_ALL
-        for (int r = 0; r < CN_BR; r++)
+        for (int r = 0; r < R; r++)
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
                 st[lvl][r][jv] = a[r][jv];
     }
-    for (int r = 0; r < nr; r++) {
+    for (int r = 0; r < R; r++) {
         CN_T z[CN_PW];
         for (int jv = 0; jv < CN_JV; jv++) {
             CN_FN(cn_pvec) vb, y;
@@ -186,7 +189,7 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const CN_T 
 /* out[r * ldo + j] = X[r].W[j] + b[j] for rows [0, n) of X (stride ldx, Kp
  * readable elements) and outputs [0, N); Wt: the packed panels, bp: the
  * bias padded to whole panels; P: room for the lane sums of
- * round_up(n, 4) rows (cn_dense_rows). Panel by panel; a wide layer's
+ * n rows (cn_dense_rows). Panel by panel; a wide layer's
  * features in blocks of CN_KBLOCK, each swept over all the rows before the
  * next. */
 CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t n,
@@ -196,30 +199,38 @@ CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t 
     CN_FN(cn_pvec) *P = (CN_FN(cn_pvec) *)part;
     /* the last block starts here (a multiple of the block, so of the lanes) */
     ptrdiff_t klast = Kp > 2 * CN_KBLOCK ? (Kp - 1) / CN_KBLOCK * CN_KBLOCK : 0;
+    ptrdiff_t nfull = n / CN_BR * CN_BR; /* rows in whole tiles; the rest one by one */
     for (ptrdiff_t p = 0; p * CN_PW < N; p++) {
         int nc = N - p * CN_PW < CN_PW ? (int)(N - p * CN_PW) : CN_PW;
         const CN_T *Wp = Wt + p * Kp * CN_PW;
-        for (ptrdiff_t k0 = 0; k0 < klast; k0 += CN_KBLOCK)
-            for (ptrdiff_t r0 = 0; r0 < n; r0 += CN_BR) {
+        for (ptrdiff_t k0 = 0; k0 < klast; k0 += CN_KBLOCK) {
+            for (ptrdiff_t r0 = 0; r0 < nfull; r0 += CN_BR) {
                 const CN_T *xr[CN_BR];
-                int nr = n - r0 < CN_BR ? (int)(n - r0) : CN_BR;
                 for (int r = 0; r < CN_BR; r++)
-                    xr[r] = X + (r0 + (r < nr ? r : nr - 1)) * ldx;
-                CN_FN(cn_panel_part)(xr, Wp, k0, k0 + CN_KBLOCK,
-                                     P + (r0 / CN_BR) * CN_LANES * CN_BR * CN_JV);
+                    xr[r] = X + (r0 + r) * ldx;
+                CN_FN(cn_panel_part)(xr, CN_BR, Wp, k0, k0 + CN_KBLOCK,
+                                     P + r0 * CN_LANES * CN_JV);
             }
-        for (ptrdiff_t r0 = 0; r0 < n; r0 += CN_BR) {
+            for (ptrdiff_t r0 = nfull; r0 < n; r0++) {
+                const CN_T *xr[1] = {X + r0 * ldx};
+                CN_FN(cn_panel_part)(xr, 1, Wp, k0, k0 + CN_KBLOCK, P + r0 * CN_LANES * CN_JV);
+            }
+        }
+        for (ptrdiff_t r0 = 0; r0 < nfull; r0 += CN_BR) {
             const CN_T *xr[CN_BR];
             CN_T *outr[CN_BR];
-            int nr = n - r0 < CN_BR ? (int)(n - r0) : CN_BR;
-            for (int r = 0; r < CN_BR; r++) { /* a short tile repeats its last row */
-                ptrdiff_t row = r0 + (r < nr ? r : nr - 1);
-                xr[r] = X + row * ldx;
-                outr[r] = out + row * ldo + p * CN_PW;
+            for (int r = 0; r < CN_BR; r++) {
+                xr[r] = X + (r0 + r) * ldx;
+                outr[r] = out + (r0 + r) * ldo + p * CN_PW;
             }
-            CN_FN(cn_panel_tile)(xr, Wp, Kp, klast,
-                                 P + (r0 / CN_BR) * CN_LANES * CN_BR * CN_JV,
-                                 bp + p * CN_PW, outr, nr, nc);
+            CN_FN(cn_panel_tile)(xr, CN_BR, Wp, Kp, klast, P + r0 * CN_LANES * CN_JV,
+                                 bp + p * CN_PW, outr, nc);
+        }
+        for (ptrdiff_t r0 = nfull; r0 < n; r0++) {
+            const CN_T *xr[1] = {X + r0 * ldx};
+            CN_T *outr[1] = {out + r0 * ldo + p * CN_PW};
+            CN_FN(cn_panel_tile)(xr, 1, Wp, Kp, klast, P + r0 * CN_LANES * CN_JV,
+                                 bp + p * CN_PW, outr, nc);
         }
     }
 }
