@@ -543,7 +543,7 @@ DENSE_PANEL_F64 = 8
 DENSE_PANEL_F32 = 16
 # A row block's working set (its inputs and the two intermediate buffers)
 # is kept near this many bytes, so that it stays in L2 across the layers.
-cdef Py_ssize_t NET_BLOCK_BYTES = 1024 * 1024
+cdef Py_ssize_t NET_BLOCK_BYTES = 512 * 1024
 # Below this many multiply-adds (about 25 us of work) a call runs on the
 # calling thread: waking a second thread costs microseconds on an idle
 # machine and far more when the other CPU is busy.
@@ -652,7 +652,7 @@ cdef void _net_batch(
             start = stop
         return
     # blocks small enough that every thread gets some
-    rows = min(rb, ((n + n_threads - 1) // n_threads + 5) // 6 * 6)
+    rows = min(rb, ((n + n_threads - 1) // n_threads + 7) // 8 * 8)
     n_blocks = (n + rows - 1) // rows
     with parallel(num_threads=n_threads):
         for blk in prange(n_blocks, schedule="static"):
@@ -748,7 +748,7 @@ cdef class Network:
         self.n_inputs = self.specs[0].K
         self.n_outputs = self.specs[self.n_layers - 1].N
         self.rb = NET_BLOCK_BYTES // ((self.specs[0].Kp + 2 * self.width) * itemsize)
-        self.rb = max(6, min(384, self.rb // 6 * 6))
+        self.rb = max(8, min(384, self.rb // 8 * 8))  # whole tiles of 4 rows
         self.ws_elems = (self.rb * (self.specs[0].Kp + 2 * self.width)
                          + _part_elems(self.rb, itemsize))
         self.max_threads = max(1, max_threads)

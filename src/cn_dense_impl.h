@@ -67,44 +67,54 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R
                                               const CN_T *Wt, ptrdiff_t k0, ptrdiff_t k1,
                                               CN_FN(cn_pvec) *CN_RESTRICT P)
 {
-    for (int l = 0; l < CN_LANES; l++) {
-        CN_FN(cn_pvec) a[CN_BR][CN_JV], w[CN_JV];
+    /* two lanes at a time: twice the independent sums in flight */
+    for (int l = 0; l < CN_LANES; l += 2) {
+        CN_FN(cn_pvec) a[2][CN_BR][CN_JV], w[2][CN_JV];
         ptrdiff_t k = k0 + l;
-        CN_FN(cn_pvec) *pl = P + l * R * CN_JV;
         if (k0 == 0) {
             CN_UNROLL_ALL
-            for (int jv = 0; jv < CN_JV; jv++)
-                memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
-            CN_UNROLL_ALL
-            for (int r = 0; r < R; r++)
+            for (int q = 0; q < 2; q++) {
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] = xr[r][k] * w[jv];
+                    memcpy(&w[q][jv], Wt + (k + q) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
+                CN_UNROLL_ALL
+                for (int r = 0; r < R; r++)
+                    CN_UNROLL_ALL
+                    for (int jv = 0; jv < CN_JV; jv++)
+                        a[q][r][jv] = xr[r][k + q] * w[q][jv];
+            }
             k += CN_LANES;
         } else {
             CN_UNROLL_ALL
-            for (int r = 0; r < R; r++)
+            for (int q = 0; q < 2; q++)
                 CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] = pl[r * CN_JV + jv];
+                for (int r = 0; r < R; r++)
+                    CN_UNROLL_ALL
+                    for (int jv = 0; jv < CN_JV; jv++)
+                        a[q][r][jv] = P[((l + q) * R + r) * CN_JV + jv];
         }
         for (; k < k1; k += CN_LANES) {
             CN_UNROLL_ALL
-            for (int jv = 0; jv < CN_JV; jv++)
-                memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
-            CN_UNROLL_ALL
-            for (int r = 0; r < R; r++) {
-                CN_T xs = xr[r][k];
+            for (int q = 0; q < 2; q++) {
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] += xs * w[jv];
+                    memcpy(&w[q][jv], Wt + (k + q) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
+                CN_UNROLL_ALL
+                for (int r = 0; r < R; r++) {
+                    CN_T xs = xr[r][k + q];
+                    CN_UNROLL_ALL
+                    for (int jv = 0; jv < CN_JV; jv++)
+                        a[q][r][jv] += xs * w[q][jv];
+                }
             }
         }
         CN_UNROLL_ALL
-        for (int r = 0; r < R; r++)
+        for (int q = 0; q < 2; q++)
             CN_UNROLL_ALL
-            for (int jv = 0; jv < CN_JV; jv++)
-                pl[r * CN_JV + jv] = a[r][jv];
+            for (int r = 0; r < R; r++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    P[((l + q) * R + r) * CN_JV + jv] = a[q][r][jv];
     }
 }
 
