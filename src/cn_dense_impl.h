@@ -129,56 +129,84 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const int R
                                               CN_T *const *outr, int nc)
 {
     CN_FN(cn_pvec) st[CN_LOG2L + 1][CN_BR][CN_JV]; /* partial sums by tree level */
+    /* lanes number i and i + 1 (i even) together: lanes l and l + L/2 */
     CN_UNROLL_ALL
-    for (int i = 0; i < CN_LANES; i++) {
+    for (int i = 0; i < CN_LANES; i += 2) {
         int l = 0; /* the lane: i bit-reversed */
         for (int bit = 0; bit < CN_LOG2L; bit++)
             l |= ((i >> bit) & 1) << (CN_LOG2L - 1 - bit);
-        CN_FN(cn_pvec) a[CN_BR][CN_JV], w[CN_JV];
+        const int h = CN_LANES / 2; /* lane number i + 1 is lane l + h */
+        CN_FN(cn_pvec) a[2][CN_BR][CN_JV], w[2][CN_JV];
         ptrdiff_t k = k0 + l;
         if (k0 == 0) {
             CN_UNROLL_ALL
-            for (int jv = 0; jv < CN_JV; jv++)
-                memcpy(&w[jv], Wt + l * CN_PW + jv * CN_VW, sizeof w[jv]);
-            CN_UNROLL_ALL
-            for (int r = 0; r < R; r++)
+            for (int q = 0; q < 2; q++) {
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] = xr[r][l] * w[jv]; /* the lane's first product */
+                    memcpy(&w[q][jv], Wt + (l + q * h) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
+                CN_UNROLL_ALL
+                for (int r = 0; r < R; r++)
+                    CN_UNROLL_ALL
+                    for (int jv = 0; jv < CN_JV; jv++)
+                        a[q][r][jv] = xr[r][l + q * h] * w[q][jv]; /* first products */
+            }
             k += CN_LANES;
         } else {
             CN_UNROLL_ALL
-            for (int r = 0; r < R; r++)
+            for (int q = 0; q < 2; q++)
+                CN_UNROLL_ALL
+                for (int r = 0; r < R; r++)
+                    CN_UNROLL_ALL
+                    for (int jv = 0; jv < CN_JV; jv++)
+                        a[q][r][jv] = P[((l + q * h) * R + r) * CN_JV + jv];
+        }
+        for (; k + h < Kp; k += CN_LANES) { /* both lanes have feature k (+ h) */
+            CN_UNROLL_ALL
+            for (int q = 0; q < 2; q++) {
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] = P[(l * R + r) * CN_JV + jv];
+                    memcpy(&w[q][jv], Wt + (k + q * h) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
+                CN_UNROLL_ALL
+                for (int r = 0; r < R; r++) {
+                    CN_T xs = xr[r][k + q * h];
+                    CN_UNROLL_ALL
+                    for (int jv = 0; jv < CN_JV; jv++)
+                        a[q][r][jv] += xs * w[q][jv];
+                }
+            }
         }
-        for (; k < Kp; k += CN_LANES) {
+        if (k < Kp) { /* lane l has one feature more */
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
-                memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
+                memcpy(&w[0][jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[0][jv]);
             CN_UNROLL_ALL
             for (int r = 0; r < R; r++) {
                 CN_T xs = xr[r][k];
                 CN_UNROLL_ALL
                 for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] += xs * w[jv];
+                    a[0][r][jv] += xs * w[0][jv];
             }
         }
-        /* the binary counter: one tree level per trailing one bit of i */
-        int lvl = 0;
-        CN_UNROLL_ALL
-        for (int m = i; m & 1; m >>= 1, lvl++)
-            CN_UNROLL_ALL
-            for (int r = 0; r < R; r++)
-                CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    a[r][jv] = st[lvl][r][jv] + a[r][jv];
+        /* the binary counter, for lane number i (even: no level to close)
+         * then i + 1: one tree level per trailing one bit */
         CN_UNROLL_ALL
         for (int r = 0; r < R; r++)
             CN_UNROLL_ALL
             for (int jv = 0; jv < CN_JV; jv++)
-                st[lvl][r][jv] = a[r][jv];
+                st[0][r][jv] = a[0][r][jv];
+        int lvl = 0;
+        CN_UNROLL_ALL
+        for (int m = i + 1; m & 1; m >>= 1, lvl++)
+            CN_UNROLL_ALL
+            for (int r = 0; r < R; r++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[1][r][jv] = st[lvl][r][jv] + a[1][r][jv];
+        CN_UNROLL_ALL
+        for (int r = 0; r < R; r++)
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                st[lvl][r][jv] = a[1][r][jv];
     }
     for (int r = 0; r < R; r++) {
         CN_T z[CN_PW];
