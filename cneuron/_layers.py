@@ -172,7 +172,7 @@ def _run(model: Any, X: Any, out: Any, num_threads: Any) -> np.ndarray:
         return res[0] if one else res
     res = _v.check_out(out, shape, dtype)
     res2 = res.reshape(X2.shape[0], model.n_outputs)
-    if np.may_share_memory(res2, X2):
+    if np.may_share_memory(res2, X2) or not res2.flags.aligned:
         tmp = np.empty_like(res2)
         model._net.run(X2, tmp, n_threads)
         res2[...] = tmp

@@ -49,7 +49,7 @@ def _forward(
         _BATCH[dtype](X2, w, b, res, code, p0, p1, n_threads)
         return res
     res = _v.check_out(out, (n,), dtype)
-    if np.may_share_memory(res, X2):
+    if np.may_share_memory(res, X2) or not res.flags.aligned:
         tmp = np.empty(n, dtype=dtype)
         _BATCH[dtype](X2, w, b, tmp, code, p0, p1, n_threads)
         res[...] = tmp

@@ -73,7 +73,10 @@ def cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
     to the model's dtype", not a condition to warn about.
     """
     if a.dtype == dtype:
-        return np.asarray(a, order="C")
+        r = np.asarray(a, order="C")
+        # a misaligned buffer (a view at an odd byte offset) is copied: the
+        # kernels read elements through typed pointers
+        return r if r.flags.aligned else r.copy()
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         return np.asarray(a, dtype=dtype, order="C")
 

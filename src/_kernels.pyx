@@ -429,6 +429,8 @@ cdef class FastForward:
             return None
         PyObject_GetBuffer(x, &view, PyBUF_STRIDES | PyBUF_FORMAT)
         try:
+            if (<size_t>view.buf) % itemsize:
+                return None  # misaligned: the general path copies
             if view.ndim == 2:
                 return self._batch(x, &view, out, n_threads)
             if out is not None:
@@ -480,6 +482,8 @@ cdef class FastForward:
                     return None
                 xa = <char *>view.buf
                 oa = <char *>oview.buf
+                if (<size_t>oa) % itemsize:
+                    return None  # misaligned: the general path computes aside
                 if n > 0 and oa < xa + n * self.d * itemsize and xa < oa + n * itemsize:
                     return None  # overlaps the input: the general path copies
             finally:
@@ -699,6 +703,8 @@ cdef class Network:
         cdef const float[::1] b32
         if not layers:
             raise ValueError("a network needs at least one layer")
+        if self.specs != NULL:
+            raise RuntimeError("a Network is initialised once")
         self.n_layers = len(layers)
         self.specs = <LayerSpec *>PyMem_Malloc(self.n_layers * sizeof(LayerSpec))
         if self.specs == NULL:
@@ -778,6 +784,7 @@ cdef class Network:
         dtype, out (n, n_outputs) not overlapping X); releases the GIL."""
         cdef Py_buffer xv, ov
         cdef _Workspace ws
+        cdef char code = b"d" if self.is_f64 else b"f"
         n_threads = max(1, min(n_threads, self.max_threads))
         PyObject_GetBuffer(X, &xv, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
         try:
@@ -785,8 +792,9 @@ cdef class Network:
             try:
                 if (xv.ndim != 2 or ov.ndim != 2 or xv.shape[1] != self.n_inputs
                         or ov.shape[0] != xv.shape[0] or ov.shape[1] != self.n_outputs
-                        or xv.itemsize != self.dtype.itemsize
-                        or ov.itemsize != self.dtype.itemsize):
+                        or xv.format == NULL or ov.format == NULL
+                        or xv.format[0] != code or xv.format[1] != 0
+                        or ov.format[0] != code or ov.format[1] != 0):
                     raise ValueError("Network.run: arrays of the wrong shape or dtype")
                 ws = self._workspace()
                 try:
@@ -850,6 +858,8 @@ cdef class Network:
                     return None
                 xa = <char *>xv.buf
                 oa = <char *>ov.buf
+                if (<size_t>xa) % itemsize or (<size_t>oa) % itemsize:
+                    return None  # misaligned: the general path copies
                 if (oa < xa + n * self.n_inputs * itemsize
                         and xa < oa + n * self.n_outputs * itemsize):
                     return None  # overlaps the input: the general path copies

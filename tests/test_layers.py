@@ -1227,3 +1227,27 @@ def test_float64_input_beyond_float32_range_becomes_inf_silently():
     # the last row: 3e38 + -inf; 2 * 3e38 overflows to inf, + inf
     assert Y.tolist() == [[np.inf, np.inf], [-np.inf, np.inf], [-np.inf, np.inf]]
     assert_bitwise(Y, neuron_outputs(layer.weights, layer.bias, "identity", X))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_misaligned_input_and_out_are_copied_not_read_through(dtype):
+    """Views at an odd byte offset (not aligned to their item size) give
+    bitwise the result of aligned copies, for layers and neurons."""
+    item = np.dtype(dtype).itemsize
+    raw = np.zeros(item * 100 + 1, np.uint8)
+    X = raw[1:].view(dtype).reshape(25, 4)
+    X[...] = np.arange(100).reshape(25, 4) / 50
+    assert not X.flags.aligned
+    layer = cn.Dense((np.ones((3, 4)) * 0.1).astype(dtype), None, "sigmoid")
+    neuron = cn.Neuron((np.ones(4) * 0.1).astype(dtype))
+    aligned = np.ascontiguousarray(X)
+    ref, nref = layer(aligned), neuron(aligned)
+    assert_bitwise(layer(X), ref)
+    assert_bitwise(neuron(X), nref)
+    out = np.zeros(item * 75 + 1, np.uint8)[1:].view(dtype).reshape(25, 3)
+    assert not out.flags.aligned
+    assert layer(X, out=out) is out
+    assert_bitwise(out, ref)
+    nout = np.zeros(item * 25 + 1, np.uint8)[1:].view(dtype)
+    assert neuron(X, out=nout) is nout
+    assert_bitwise(nout, nref)
