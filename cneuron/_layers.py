@@ -136,13 +136,16 @@ def _packed(layer: Dense) -> tuple[Any, ...]:
     """The layer as the kernels take it: (panels, padded bias, first row,
     n_outputs, code, p0, p1, mode), laid out as src/cn_dense_impl.h says:
     panels of P outputs (P = 8 for float64, 16 for float32: 64 bytes),
-    panel p holding W[p * P + e, i] at [p, i, e], with max(n_inputs, 2 P)
-    rows: the rows beyond n_inputs hold -0.0; outputs beyond n_outputs 0.0."""
+    panel p holding W[p * P + e, i] at [p, i, e], with max(n_inputs, L) rows
+    (L = 16 / 32 lanes of the dot product): the rows beyond n_inputs hold
+    -0.0; outputs beyond n_outputs 0.0."""
     w = layer._w
     n, k = w.shape
-    pw = 64 // w.dtype.itemsize
+    f64 = w.dtype == _v.FLOAT64
+    pw = _kernels.DENSE_PANEL_F64 if f64 else _kernels.DENSE_PANEL_F32
+    lanes = _kernels.DENSE_LANES_F64 if f64 else _kernels.DENSE_LANES_F32
     n_panels = -(-n // pw)
-    wide = np.zeros((n_panels * pw, max(k, 2 * pw)), dtype=w.dtype)
+    wide = np.zeros((n_panels * pw, max(k, lanes)), dtype=w.dtype)
     wide[:, k:] = -0.0
     wide[:n, :k] = w
     panels = np.ascontiguousarray(wide.reshape(n_panels, pw, -1).transpose(0, 2, 1))

@@ -81,6 +81,16 @@ def cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
         return np.asarray(a, dtype=dtype, order="C")
 
 
+def private_readonly(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``a`` cast to ``dtype`` as a read-only, C-contiguous array that shares
+    no memory with the caller's (model parameters are copied in)."""
+    r = cast(a, dtype)
+    if r is a or np.may_share_memory(r, a):
+        r = r.copy()
+    r.setflags(write=False)
+    return r
+
+
 def coerce_weights(weights: Any) -> np.ndarray:
     """A neuron's weights as a private, read-only, C-contiguous 1-D float array.
 
@@ -96,11 +106,7 @@ def coerce_weights(weights: Any) -> np.ndarray:
         )
     if a.shape[0] == 0:
         raise ValueError("weights must hold at least one feature, got an empty array")
-    w = cast(a, dtype)
-    if w is a or np.may_share_memory(w, a):
-        w = w.copy()
-    w.setflags(write=False)
-    return w
+    return private_readonly(a, dtype)
 
 
 def coerce_bias(bias: Any, dtype: np.dtype) -> float:
@@ -226,11 +232,7 @@ def coerce_layer_weights(weights: Any) -> np.ndarray:
         raise ValueError(
             f"weights must have at least one output and one input, got shape {a.shape}"
         )
-    w = cast(a, dtype)
-    if w is a or np.may_share_memory(w, a):
-        w = w.copy()
-    w.setflags(write=False)
-    return w
+    return private_readonly(a, dtype)
 
 
 def coerce_layer_bias(bias: Any, n_outputs: int, dtype: np.dtype) -> np.ndarray:
@@ -249,8 +251,6 @@ def coerce_layer_bias(bias: Any, n_outputs: int, dtype: np.dtype) -> np.ndarray:
             raise ValueError(
                 f"bias must have shape ({n_outputs},), one value per output, got shape {a.shape}"
             )
-        b = cast(a, dtype)
-        if b is a or np.may_share_memory(b, a):
-            b = b.copy()
+        return private_readonly(a, dtype)
     b.setflags(write=False)
     return b

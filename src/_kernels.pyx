@@ -372,6 +372,17 @@ from cpython.long cimport PyLong_CheckExact
 import numpy as _np
 
 
+cdef int _fast_threads(num_threads, int max_threads):
+    """The thread count of a fast-path call: the runtime's default for None,
+    a plain int capped at max_threads, -1 for anything else (the validating
+    path then says what is wrong)."""
+    if num_threads is None:
+        return min(cn_omp_max_threads(), max_threads)
+    if type(num_threads) is int and 1 <= num_threads <= 1 << 20:
+        return min(<int>num_threads, max_threads)
+    return -1
+
+
 cdef class FastForward:
     """act(X.w + b) for a model whose weights were validated, on the inputs
     that need no coercion.
@@ -417,11 +428,8 @@ cdef class FastForward:
         cdef float zf
         cdef Py_ssize_t itemsize = 8 if self.is_f64 else 4
         cdef int n_threads
-        if num_threads is None:
-            n_threads = min(cn_omp_max_threads(), self.max_threads)
-        elif type(num_threads) is int and 1 <= num_threads <= 1 << 20:
-            n_threads = min(<int>num_threads, self.max_threads)
-        else:
+        n_threads = _fast_threads(num_threads, self.max_threads)
+        if n_threads < 0:
             return None
         if type(x) is list or type(x) is tuple:
             return self._sequence(x) if out is None else None
@@ -718,10 +726,11 @@ cdef class Network:
         for i, (Wp, b, w1, N, act, p0, p1, mode) in enumerate(layers):
             if Wp.dtype != self.dtype or b.dtype != self.dtype or w1.dtype != self.dtype:
                 raise TypeError("layers must share one dtype")
-            pw = 64 // itemsize
+            pw = DENSE_PANEL_F64 if self.is_f64 else DENSE_PANEL_F32
+            lanes = DENSE_LANES_F64 if self.is_f64 else DENSE_LANES_F32
             K = w1.shape[0]
             if (Wp.ndim != 3 or Wp.shape[2] != pw or Wp.shape[0] != (N + pw - 1) // pw
-                    or Wp.shape[1] != max(K, 2 * pw) or b.shape[0] != Wp.shape[0] * pw):
+                    or Wp.shape[1] != max(K, lanes) or b.shape[0] != Wp.shape[0] * pw):
                 raise ValueError("packed weights of the wrong shape")
             s = &self.specs[i]
             if self.is_f64:
@@ -821,11 +830,8 @@ cdef class Network:
         cdef char code = b"d" if self.is_f64 else b"f"
         cdef char *xa
         cdef char *oa
-        if num_threads is None:
-            n_threads = min(cn_omp_max_threads(), self.max_threads)
-        elif type(num_threads) is int and 1 <= num_threads <= 1 << 20:
-            n_threads = min(<int>num_threads, self.max_threads)
-        else:
+        n_threads = _fast_threads(num_threads, self.max_threads)
+        if n_threads < 0:
             return None
         if type(x) is not _np.ndarray:
             return None

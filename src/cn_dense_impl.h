@@ -56,6 +56,25 @@ typedef CN_T CN_FN(cn_pvec);
 #define CN_UNROLL_ALL
 #endif
 
+/* One feature k of one lane for a tile of R rows: a[r] = x_r[k] * Wt[k] (the
+ * lane's first product, `first`) or a[r] += x_r[k] * Wt[k]. */
+CN_TARGET CN_INLINE void CN_FN(cn_panel_step)(const CN_T *const *xr, const int R, const CN_T *Wt,
+                                              ptrdiff_t k, const int first,
+                                              CN_FN(cn_pvec) a[CN_BR][CN_JV])
+{
+    CN_FN(cn_pvec) w[CN_JV];
+    CN_UNROLL_ALL
+    for (int jv = 0; jv < CN_JV; jv++)
+        memcpy(&w[jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[jv]);
+    CN_UNROLL_ALL
+    for (int r = 0; r < R; r++) {
+        CN_T xs = xr[r][k];
+        CN_UNROLL_ALL
+        for (int jv = 0; jv < CN_JV; jv++)
+            a[r][jv] = first ? xs * w[jv] : a[r][jv] + xs * w[jv];
+    }
+}
+
 /* Lane sums over the features [k0, k1) (a K block before the last; k0, k1
  * multiples of CN_LANES) for a tile of CN_BR rows and one panel, continued
  * from P (or started, when k0 == 0) and left in P: P[(l * R + r) * CN_JV
@@ -69,20 +88,12 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R
 {
     /* two lanes at a time: twice the independent sums in flight */
     for (int l = 0; l < CN_LANES; l += 2) {
-        CN_FN(cn_pvec) a[2][CN_BR][CN_JV], w[2][CN_JV];
+        CN_FN(cn_pvec) a[2][CN_BR][CN_JV];
         ptrdiff_t k = k0 + l;
         if (k0 == 0) {
             CN_UNROLL_ALL
-            for (int q = 0; q < 2; q++) {
-                CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    memcpy(&w[q][jv], Wt + (k + q) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
-                CN_UNROLL_ALL
-                for (int r = 0; r < R; r++)
-                    CN_UNROLL_ALL
-                    for (int jv = 0; jv < CN_JV; jv++)
-                        a[q][r][jv] = xr[r][k + q] * w[q][jv];
-            }
+            for (int q = 0; q < 2; q++)
+                CN_FN(cn_panel_step)(xr, R, Wt, k + q, 1, a[q]);
             k += CN_LANES;
         } else {
             CN_UNROLL_ALL
@@ -93,21 +104,10 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R
                     for (int jv = 0; jv < CN_JV; jv++)
                         a[q][r][jv] = P[((l + q) * R + r) * CN_JV + jv];
         }
-        for (; k < k1; k += CN_LANES) {
+        for (; k < k1; k += CN_LANES)
             CN_UNROLL_ALL
-            for (int q = 0; q < 2; q++) {
-                CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    memcpy(&w[q][jv], Wt + (k + q) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
-                CN_UNROLL_ALL
-                for (int r = 0; r < R; r++) {
-                    CN_T xs = xr[r][k + q];
-                    CN_UNROLL_ALL
-                    for (int jv = 0; jv < CN_JV; jv++)
-                        a[q][r][jv] += xs * w[q][jv];
-                }
-            }
-        }
+            for (int q = 0; q < 2; q++)
+                CN_FN(cn_panel_step)(xr, R, Wt, k + q, 0, a[q]);
         CN_UNROLL_ALL
         for (int q = 0; q < 2; q++)
             CN_UNROLL_ALL
@@ -136,20 +136,12 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const int R
         for (int bit = 0; bit < CN_LOG2L; bit++)
             l |= ((i >> bit) & 1) << (CN_LOG2L - 1 - bit);
         const int h = CN_LANES / 2; /* lane number i + 1 is lane l + h */
-        CN_FN(cn_pvec) a[2][CN_BR][CN_JV], w[2][CN_JV];
+        CN_FN(cn_pvec) a[2][CN_BR][CN_JV];
         ptrdiff_t k = k0 + l;
         if (k0 == 0) {
             CN_UNROLL_ALL
-            for (int q = 0; q < 2; q++) {
-                CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    memcpy(&w[q][jv], Wt + (l + q * h) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
-                CN_UNROLL_ALL
-                for (int r = 0; r < R; r++)
-                    CN_UNROLL_ALL
-                    for (int jv = 0; jv < CN_JV; jv++)
-                        a[q][r][jv] = xr[r][l + q * h] * w[q][jv]; /* first products */
-            }
+            for (int q = 0; q < 2; q++)
+                CN_FN(cn_panel_step)(xr, R, Wt, l + q * h, 1, a[q]); /* first products */
             k += CN_LANES;
         } else {
             CN_UNROLL_ALL
@@ -160,33 +152,12 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const int R
                     for (int jv = 0; jv < CN_JV; jv++)
                         a[q][r][jv] = P[((l + q * h) * R + r) * CN_JV + jv];
         }
-        for (; k + h < Kp; k += CN_LANES) { /* both lanes have feature k (+ h) */
+        for (; k + h < Kp; k += CN_LANES) /* both lanes have feature k (+ h) */
             CN_UNROLL_ALL
-            for (int q = 0; q < 2; q++) {
-                CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    memcpy(&w[q][jv], Wt + (k + q * h) * CN_PW + jv * CN_VW, sizeof w[q][jv]);
-                CN_UNROLL_ALL
-                for (int r = 0; r < R; r++) {
-                    CN_T xs = xr[r][k + q * h];
-                    CN_UNROLL_ALL
-                    for (int jv = 0; jv < CN_JV; jv++)
-                        a[q][r][jv] += xs * w[q][jv];
-                }
-            }
-        }
-        if (k < Kp) { /* lane l has one feature more */
-            CN_UNROLL_ALL
-            for (int jv = 0; jv < CN_JV; jv++)
-                memcpy(&w[0][jv], Wt + k * CN_PW + jv * CN_VW, sizeof w[0][jv]);
-            CN_UNROLL_ALL
-            for (int r = 0; r < R; r++) {
-                CN_T xs = xr[r][k];
-                CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    a[0][r][jv] += xs * w[0][jv];
-            }
-        }
+            for (int q = 0; q < 2; q++)
+                CN_FN(cn_panel_step)(xr, R, Wt, k + q * h, 0, a[q]);
+        if (k < Kp) /* lane l has one feature more */
+            CN_FN(cn_panel_step)(xr, R, Wt, k, 0, a[0]);
         /* the binary counter, for lane number i (even: no level to close)
          * then i + 1: one tree level per trailing one bit */
         CN_UNROLL_ALL
