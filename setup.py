@@ -106,6 +106,9 @@ class BuildExt(build_ext):
         # flags depend on the environment (OpenMP on/off), which setuptools'
         # timestamp check cannot see: always compile
         self.force = True
+        # the extension modules compile independently: one per core
+        if self.parallel is None:
+            self.parallel = os.cpu_count() or 1
 
     def build_extensions(self):
         msvc = self.compiler.compiler_type == "msvc"
@@ -150,6 +153,20 @@ extensions = [
             "src/cn_omp.h",
         ],
     ),
+    Extension(
+        "cneuron._train",
+        sources=["src/_train.pyx"],
+        include_dirs=["src"],
+        define_macros=[("CN_FORCE_GENERIC", "1")] if GENERIC else [],
+        depends=[
+            "src/cn_train.h",
+            "src/cn_train_impl.h",
+            "src/cn_math.h",
+            "src/cn_kernels.h",
+            "src/cn_rows_impl.h",
+            "src/cn_act_impl.h",
+        ],
+    ),
 ]
 
 setup(
@@ -160,6 +177,7 @@ setup(
         # directives come from the environment: regenerate every time so that
         # a debug build never leaves stale C behind for the next one
         force=True,
+        nthreads=os.cpu_count() or 1,
     ),
     cmdclass={"build_ext": BuildExt},
 )

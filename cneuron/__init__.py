@@ -20,6 +20,7 @@ from . import (
 from ._config import show_config
 from ._io import ModelFileError, load, save
 from ._layers import Dense, Sequential, initial_weights
+from ._learning import TrainHistory
 from ._neuron import Neuron, neuron_forward, preactivation
 from ._version import __version__
 from .activations import sigmoid
@@ -29,6 +30,7 @@ __all__ = [
     "ModelFileError",
     "Neuron",
     "Sequential",
+    "TrainHistory",
     "__version__",
     "activations",
     "initial_weights",
@@ -41,3 +43,21 @@ __all__ = [
     "show_config",
     "sigmoid",
 ]
+
+
+# scikit-learn compatible estimators: imported on first use (they need
+# scikit-learn, an optional dependency)
+_LAZY = {"NeuronClassifier", "NeuronRegressor", "estimators"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(".estimators", __name__)
+        return module if name == "estimators" else getattr(module, name)
+    raise AttributeError(f"module 'cneuron' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY)

@@ -72,6 +72,27 @@ def _spam(p: Callable[..., None]) -> None:
     p(f"   Note: the article prints z = {ARTICLE_PRINTED_Z} for the learned neuron, but")
     p(f"   {terms} - {-b:g} = {z:.4g}; cneuron computes the correct {z:.2f}.")
     p("")
+    _spam_learned(p)
+
+
+def _spam_learned(p: Callable[..., None]) -> None:
+    """The spam neuron learning its weights (cneuron.datasets.make_spam)."""
+    from .datasets import SPAM_EMAIL, SPAM_FEATURES, make_spam
+
+    X, y = make_spam(1000, random_state=0)
+    n = Neuron([0.1] * len(SPAM_EMAIL), bias=0.0)
+    before = n(SPAM_EMAIL)
+    p("   Learning it from data: 1,000 generated emails with the features")
+    p("   " + ", ".join(SPAM_FEATURES) + ";")
+    p(f"   the email x = {list(SPAM_EMAIL)}, the neuron starting at w = 0.1 each, b = 0:")
+    p(f"   before learning  y = {before:.4f} -> {spam_verdict(before)}")
+    n.fit(X, y, random_state=0)
+    after = n(SPAM_EMAIL)
+    w = ", ".join(f"{v:+.2f}" for v in n.weights)
+    p(f"   after learning   y = {after:.4f} -> {spam_verdict(after)}")
+    p(f"   ({n.history.n_iter} epochs of SGD on the log loss;")
+    p(f"   learned w = [{w}], b = {n.bias:+.2f})")
+    p("")
 
 
 def _best_time(fn: Callable[[], Any], repeat: int) -> float:

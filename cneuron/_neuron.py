@@ -105,12 +105,13 @@ class Neuron:
     0.7875
     """
 
-    __slots__ = ("_act", "_b", "_fast", "_w")
+    __slots__ = ("_act", "_b", "_fast", "_history", "_w")
 
     def __init__(self, weights: Any, bias: Any = 0.0, activation: Any = "sigmoid") -> None:
         w = _v.coerce_weights(weights)
         b = _v.coerce_bias(bias, w.dtype)
         self._act: Activation = _elementwise(activation)
+        self._history: Any = None
         self._set(w, b)
 
     def _set(self, w: np.ndarray, b: float) -> None:
@@ -211,6 +212,169 @@ class Neuron:
         return _forward(x, self._w, self._b, self._act.kernel_args, out, num_threads)
 
     __call__ = forward
+
+    # ---- learning --------------------------------------------------------------
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        sample_weight: Any = None,
+        solver: str = "sgd",
+        learning_rate: str | None = None,
+        eta0: float = 0.01,
+        power_t: float = 0.25,
+        penalty: str | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        batch_size: int = 1,
+        max_iter: int = 1000,
+        tol: float | None = 1e-3,
+        n_iter_no_change: int = 5,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        random_state: Any = None,
+        num_threads: Any = None,
+    ) -> Neuron:
+        """Learn the weights and bias from data, starting from the current ones.
+
+        The loss is the activation's natural one: log loss for ``"sigmoid"``
+        (y in {0, 1}: a probability), squared error for ``"identity"``
+        (regression) and the perceptron rule for ``"step"`` (y in {0, 1}); other
+        activations raise ``ValueError``. Training runs in the neuron's dtype;
+        the new weights replace the old ones only when training succeeds.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Training samples (finite).
+        y : array_like, shape (n_samples,)
+            Targets: 0/1 (or bool) for sigmoid and step, any real for identity.
+        sample_weight : array_like, shape (n_samples,), optional
+            Non-negative weight of each sample's loss; default all ones.
+        solver : {"sgd", "gd"}, default "sgd"
+            ``"sgd"``: an update after every ``batch_size`` samples, visiting
+            the rows in a new random order each epoch (``shuffle``). ``"gd"``:
+            one update per epoch from the mean gradient of all rows (computed
+            on ``num_threads`` threads in fixed blocks).
+        learning_rate : {"optimal", "constant", "invscaling", "adaptive"}, optional
+            The step size eta at update t (t counts updates, from 1):
+            ``"constant"``: eta0; ``"invscaling"``: eta0 / t**power_t;
+            ``"optimal"``: 1 / (alpha (t0 + t - 1)) with t0 chosen from alpha;
+            ``"adaptive"``: eta0, divided by 5 each time the loss stops
+            improving (training stops once it is below 1e-6). Default:
+            ``"optimal"`` for sigmoid and step with a penalty, else
+            ``"invscaling"``.
+        eta0, power_t : float
+            The schedules' parameters.
+        penalty : {"l2", "l1", "elasticnet", None}, default "l2"
+            Regularisation of the weights (never the bias): alpha ((1 - r)
+            |w|^2 / 2 + r |w|_1), r = 0 for "l2", 1 for "l1", ``l1_ratio`` for
+            "elasticnet". L2 shrinks the weights each step; L1 is applied as a
+            soft threshold (a proximal step), so weights can become exactly 0.
+        alpha : float, default 1e-4
+            The penalty's strength.
+        l1_ratio : float, default 0.15
+            The L1 share of an elastic-net penalty.
+        fit_intercept : bool, default True
+            Learn the bias too (else it stays as it is).
+        batch_size : int, default 1
+            Samples per SGD update: 1 is classic stochastic gradient descent;
+            larger batches average their gradients.
+        max_iter : int, default 1000
+            Epochs (passes over the data) at most.
+        tol : float or None, default 1e-3
+            Stop when the epoch's loss has not fallen below the best one so
+            far minus ``tol`` for ``n_iter_no_change`` epochs in a row. None:
+            always run ``max_iter`` epochs.
+        n_iter_no_change : int, default 5
+            See ``tol``.
+        shuffle : bool, default True
+            Visit the rows in a new random order each epoch (SGD).
+        early_stopping : bool, default False
+            Hold out ``validation_fraction`` of the rows (chosen at random) and
+            watch their loss instead of the training loss.
+        validation_fraction : float, default 0.1
+            See ``early_stopping``.
+        random_state : None, int or numpy Generator
+            Seeds the shuffles and the held-out rows. The same seed and data
+            give bitwise the same weights, whatever ``num_threads``.
+        num_threads : int, optional
+            Threads for the full-batch gradient and the loss of held-out rows.
+
+        Returns
+        -------
+        Neuron
+            ``self``. ``self.history`` tells what training did (loss per
+            epoch, epochs run, whether it converged).
+
+        Examples
+        --------
+        >>> import numpy as np, cneuron as cn
+        >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+        >>> y = np.array([0, 0, 0, 1])  # logical AND
+        >>> n = cn.Neuron([0.0, 0.0], activation="step")
+        >>> _ = n.fit(X, y, penalty=None, learning_rate="constant", eta0=1.0,
+        ...           max_iter=20, tol=None, random_state=0)
+        >>> n(X).tolist()
+        [0.0, 0.0, 0.0, 1.0]
+        """
+        from . import _learning
+
+        name = self._act.name
+        if name not in _learning.LOSS_OF_ACTIVATION:
+            known = ", ".join(sorted(_learning.LOSS_OF_ACTIVATION))
+            raise ValueError(
+                f"Neuron.fit learns with the loss of its activation; {name} has none here "
+                f"(trainable activations: {known})"
+            )
+        loss = _learning.LOSS_OF_ACTIVATION[name]
+        dtype = self._w.dtype
+        X2, y2, sw = _learning.coerce_training_data(X, y, sample_weight, self._w.shape[0], dtype)
+        if loss != "squared" and not np.all((y2 == 0) | (y2 == 1)):
+            raise ValueError(
+                f"a {name} neuron learns targets y in {{0, 1}}; got other values "
+                f"(e.g. {y2[(y2 != 0) & (y2 != 1)][0]!r})"
+            )
+        w, b, history, _ = _learning.fit_linear(
+            self._w,
+            self._b,
+            X2,
+            y2,
+            sw,
+            loss=loss,
+            solver=solver,
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            power_t=power_t,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            rng=_learning.as_rng(random_state),
+            num_threads=num_threads,
+        )
+        w.setflags(write=False)
+        self._set(w, b)
+        self._history = history
+        return self
+
+    @property
+    def history(self) -> Any:
+        """What the last ``fit`` did (a ``cneuron.TrainHistory``: loss per
+        epoch, epochs run, convergence), or None before any. Not saved or
+        pickled with the neuron."""
+        return self._history
 
     # ---- copying, pickling, display -------------------------------------------
 
