@@ -423,12 +423,13 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
 
     @available_if(_has_proba)
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes): sigmoid(z) for
-        two classes; one-vs-rest sigmoids normalised to sum to 1 otherwise."""
+        """Class probabilities, shape (n_samples, n_classes): sigmoid(-z) and
+        sigmoid(z) for two classes; one-vs-rest sigmoids normalised to sum to 1
+        otherwise."""
         z = self.decision_function(X)
         p = _sigmoid(z)
-        if p.ndim == 1:
-            return np.column_stack([1.0 - p, p])
+        if p.ndim == 1:  # sigmoid(-z), not 1 - p: accurate for small probabilities too
+            return np.column_stack([_sigmoid(-z), p])
         s = p.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             q = np.where(s > 0, p / np.where(s > 0, s, 1.0), 1.0 / p.shape[1])

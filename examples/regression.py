@@ -49,8 +49,9 @@ def main(argv=None):
 
     X, y = make_data()
     neuron = cn.Neuron([0.0], bias=0.0, activation="identity")
+    # full-batch gradient descent, a constant step, 500 epochs
     neuron.fit(
-        X, y, solver="gd", learning_rate="constant", eta0=0.1, penalty=None, tol=1e-9, max_iter=5000
+        X, y, solver="gd", learning_rate="constant", eta0=0.3, penalty=None, tol=None, max_iter=500
     )
     w, b = float(neuron.weights[0]), neuron.bias
     # the least-squares line, for comparison

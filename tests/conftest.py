@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 
+# scikit-learn's estimator checks include one that runs with array API
+# dispatch on; it needs this before scipy is first imported
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings

@@ -28,6 +28,10 @@ def test_demo_prints_the_articles_numbers():
     assert "z = 0.62, y = 0.6502 -> maybe" in out
     assert "z = 4.46, y = 0.9886 -> SPAM!" in out
     assert "prints z = 4.36" in out and "correct 4.46" in out
+    assert "before learning  y = 0.6525 -> maybe" in out
+    learned = [ln for ln in out.splitlines() if ln.strip().startswith("after learning   y =")]
+    assert len(learned) == 1 and learned[0].endswith("-> SPAM!")
+    assert float(learned[0].split("y =")[1].split()[0]) > 0.95
     assert "1,000,000 samples" in out
     for name in ("pure-Python reference", "numpy", "cneuron"):
         assert name in out
