@@ -70,6 +70,12 @@ TARGETS += [
     [("network 100000x64->256->16 float64 1t", "cneuron", "torch", 1.0)],
 ]
 
+# Training (issue: >= 1x scikit-learn's SGDClassifier per epoch, one thread).
+TARGETS += [
+    [(f"train {n}x{d} log float64 1t", "cneuron", "sklearn SGDClassifier", 1.0)]
+    for n, d in ((100000, 32), (1000000, 8))
+]
+
 # Ratios reported without a target: (case, contender A, contender B), printed
 # as median(B) / median(A) when the case was run.
 _LAYERS = [(4, 1, 100000), (64, 16, 100000), (256, 256, 100000), (1024, 1024, 10000)]
@@ -80,6 +86,15 @@ INFORMATIONAL = (
         (f"layer {batch}x{k}->{n} relu float64 {t}t", "cneuron", "torch")
         for k, n, big in _LAYERS
         for batch, t in ((1, 1), (64, 1), (big, 1), (big, 2))
+    ]
+    + [
+        (f"train {n}x{d} log float64 1t", a, b)
+        for n, d in ((100000, 32), (1000000, 8))
+        for a, b in (
+            ("cneuron", "sklearn LogisticRegression"),
+            ("cneuron NeuronClassifier", "sklearn SGDClassifier"),
+            ("cneuron gd", "sklearn LogisticRegression"),
+        )
     ]
 )
 

@@ -25,6 +25,7 @@ blocks, so the same data and seed give bitwise the same weights whatever
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -185,14 +186,33 @@ def coerce_training_data(
     return X2, y2, sw
 
 
-def _mean_loss(
-    z: np.ndarray, y: np.ndarray, sw: np.ndarray | None, loss: int, buf: np.ndarray
-) -> float:
-    """The sample-weighted mean loss of pre-activations z against y."""
-    _k.loss_terms(z, y, sw, loss, buf)
-    total = float(np.sum(buf, dtype=np.float64))
-    norm = float(np.sum(sw, dtype=np.float64)) if sw is not None else float(z.shape[0])
-    return total / norm if norm > 0 else 0.0
+class _MeanLoss:
+    """The sample-weighted mean loss of pre-activations z against fixed
+    targets y, reusing its buffers epoch after epoch. The log loss goes through
+    the dispatched (widest-vector) log_sigmoid kernel: log(1 + e^z) - y z =
+    -log_sigmoid((2y - 1) z) for y in {0, 1}."""
+
+    def __init__(self, y: np.ndarray, sw: np.ndarray | None, loss: int) -> None:
+        self.y, self.sw, self.loss = y, sw, loss
+        self.buf = np.empty_like(y)
+        self.sign = (2.0 * y - 1.0).astype(y.dtype) if loss == _k.LOSS_LOG else None
+        total_w = float(np.sum(sw, dtype=np.float64)) if sw is not None else float(y.shape[0])
+        self.norm = total_w
+
+    def __call__(self, z: np.ndarray) -> float:
+        from .activations import log_sigmoid
+
+        buf = self.buf
+        if self.sign is not None:
+            np.multiply(z, self.sign, out=buf)
+            log_sigmoid(buf, out=buf, num_threads=1)
+            np.negative(buf, out=buf)
+            if self.sw is not None:
+                np.multiply(buf, self.sw, out=buf)
+        else:
+            _k.loss_terms(z, self.y, self.sw, self.loss, buf)
+        total = float(np.sum(buf, dtype=np.float64))
+        return total / self.norm if self.norm > 0 else 0.0
 
 
 def _optimal_t0(alpha: float) -> float:
@@ -227,6 +247,7 @@ def fit_linear(
     early_stopping: bool = False,
     validation_fraction: float = 0.1,
     rng: np.random.Generator | None = None,
+    validation_rng: np.random.Generator | None = None,
     num_threads: Any = None,
     state: TrainState | None = None,
 ) -> tuple[np.ndarray, float, TrainHistory, TrainState]:
@@ -234,7 +255,14 @@ def fit_linear(
 
     X, y, sw come from ``coerce_training_data`` (same dtype as w). Returns
     new weights (a fresh array), the new bias, the history and the state to
-    continue from. Parameters are documented on ``Neuron.fit``.
+    continue from; nothing passed in is modified (``state`` included), so a
+    failure leaves the caller's objects as they were. ``validation_rng``
+    draws the held-out rows of early stopping (default: ``rng``). Parameters
+    are documented on ``Neuron.fit``.
+
+    Sample weights define the objective sum_i sw_i loss_i / sum_i sw_i +
+    penalty for both solvers: SGD steps with the weights rescaled to mean 1,
+    so that multiplying every weight by a constant changes nothing.
     """
     _check_choice("loss", loss, tuple(LOSSES))
     _check_choice("solver", solver, SOLVERS)
@@ -274,9 +302,12 @@ def fit_linear(
     dtype = w.dtype
     if rng is None:
         rng = np.random.default_rng()
-    state = TrainState() if state is None else state
-    if state.eta is None:
-        state.eta = eta0
+    if state is None:
+        state = TrainState()
+    else:  # work on a copy: the caller's state changes only through the result
+        state = dataclasses.replace(state, history=list(state.history))
+    if learning_rate != "adaptive" or state.eta is None:
+        state.eta = eta0  # only an adaptive rate carries its value across calls
 
     # held-out rows for early stopping
     Xv = yv = swv = None
@@ -288,7 +319,7 @@ def fit_linear(
                 f"early_stopping with validation_fraction={validation_fraction} leaves "
                 f"{n - n_val} training and {n_val} validation rows out of {n}; both need one"
             )
-        perm = rng.permutation(n)
+        perm = (rng if validation_rng is None else validation_rng).permutation(n)
         val, tr = np.sort(perm[:n_val]), np.sort(perm[n_val:])
         Xv, yv = X[val], y[val]
         swv = sw[val] if sw is not None else None
@@ -300,18 +331,21 @@ def fit_linear(
     bb = np.array([b], dtype=dtype)
     g = np.empty(K + 1, dtype=dtype)
     z = np.empty(n, dtype=dtype)
-    buf = np.empty(n, dtype=dtype)
+    mean_loss = _MeanLoss(y, sw, code)
     zv = np.empty(0 if Xv is None else Xv.shape[0], dtype=dtype)
-    bufv = np.empty_like(zv)
+    val_loss = _MeanLoss(yv, swv, code) if Xv is not None and yv is not None else None
     order = np.arange(n, dtype=np.int64)
     t0 = _optimal_t0(alpha) if learning_rate == "optimal" else 0.0
     schedule = _SCHEDULE[learning_rate]
     nblocks = -(-n // _k.BLOCK_ROWS)
-    G = np.empty((nblocks, K + 1), dtype=dtype) if solver == "gd" else None
+    G = np.empty((nblocks if solver == "gd" else 0, K + 1), dtype=dtype)
     # full batch: the sample-weighted mean gradient (a weight of 2 is a repeated row)
     gd_scale = float(np.sum(sw, dtype=np.float64)) if sw is not None else float(n)
-    if gd_scale <= 0:
-        raise ValueError("sample_weight sums to 0: nothing to learn from")
+    if not gd_scale > 0:
+        raise ValueError("the sample weights (of the training rows) sum to 0: nothing to learn")
+    sw_step = sw
+    if sw is not None and solver == "sgd":
+        sw_step = (sw * (n / gd_scale)).astype(dtype, copy=False)
 
     losses: list[float] = []
     val_losses: list[float] = []
@@ -325,7 +359,7 @@ def fit_linear(
             state.t = _k.sgd_epoch(
                 X,
                 y,
-                sw,
+                sw_step,
                 order,
                 batch_size,
                 w,
@@ -372,13 +406,13 @@ def fit_linear(
                 f"lower the learning rate (eta0={eta0}, learning_rate={learning_rate!r}) "
                 "or standardise the features"
             )
-        epoch_loss = _mean_loss(z, y, sw, code, buf)
+        epoch_loss = mean_loss(z)
         losses.append(epoch_loss)
         state.history.append(epoch_loss)
         watched = epoch_loss
-        if Xv is not None:
+        if Xv is not None and val_loss is not None:
             _z_of(Xv, w, float(bb[0]), zv, n_threads)
-            watched = _mean_loss(zv, yv, swv, code, bufv)  # type: ignore[arg-type]
+            watched = val_loss(zv)
             val_losses.append(watched)
         if tol is None:
             continue

@@ -244,8 +244,11 @@ class Neuron:
         The loss is the activation's natural one: log loss for ``"sigmoid"``
         (y in {0, 1}: a probability), squared error for ``"identity"``
         (regression) and the perceptron rule for ``"step"`` (y in {0, 1}); other
-        activations raise ``ValueError``. Training runs in the neuron's dtype;
-        the new weights replace the old ones only when training succeeds.
+        activations raise ``ValueError``. Training runs in the neuron's dtype
+        (in float32 an update smaller than half a unit in the last place of a
+        weight is lost: for very small learning rates, train a float64 neuron
+        and cast); the new weights replace the old ones only when training
+        succeeds.
 
         Parameters
         ----------

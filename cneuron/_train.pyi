@@ -43,7 +43,7 @@ def gd_step(
     l1_ratio: float,
     eta: float,
     scale: float,
-    G: np.ndarray | None,
+    G: np.ndarray,
     g: np.ndarray,
     zsave: np.ndarray,
     n_threads: int,

@@ -118,11 +118,24 @@ class _BaseNeuronEstimator(BaseEstimator):
         return validate_data(self, X, reset=reset, dtype=np.float64, order="C", accept_sparse=False)
 
     def _seeds(self, k: int) -> list[np.random.Generator]:
-        """One generator per output, from ``random_state`` (scikit-learn's
-        convention: None, an int or a RandomState)."""
+        """One generator per output and, last, the seed of the held-out rows
+        of early stopping (one split for every output), from
+        ``random_state`` (scikit-learn's convention: None, an int or a
+        RandomState)."""
         rs = check_random_state(self.random_state)
-        seeds = rs.randint(_MAX_SEED, size=k, dtype=np.uint64)
+        seeds = rs.randint(_MAX_SEED, size=k + 1, dtype=np.uint64)
         return [np.random.default_rng(int(s)) for s in seeds]
+
+    def _atomic_fit(self, fit: Any, *args: Any) -> Any:
+        """Run ``fit``; if it raises, restore every attribute it changed, so a
+        failed call leaves a fitted estimator as it was."""
+        before = dict(self.__dict__)
+        try:
+            return fit(*args)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _train_columns(
         self,
@@ -140,14 +153,18 @@ class _BaseNeuronEstimator(BaseEstimator):
         if partial:
             kwargs.update(max_iter=1, tol=None, early_stopping=False)
         rngs = getattr(self, "_rngs", None) if partial else None
-        if rngs is None or len(rngs) != len(targets):
+        if rngs is None or len(rngs) != len(targets) + 1:
             rngs = self._seeds(len(targets))
-        states = getattr(self, "_states", None) if (partial or self.warm_start) else None
-        if states is None or len(states) != len(targets):
-            states = [None] * len(targets)
+        old = getattr(self, "_states", None) if partial else None
+        states: list[Any] = (
+            list(old) if old is not None and len(old) == len(targets) else [None] * len(targets)
+        )
+        split_seed = rngs[-1].bit_generator.state  # the same held-out rows for every output
         n_iter = 0
         histories = []
         for k in range(len(targets)):
+            split_rng = np.random.default_rng()
+            split_rng.bit_generator.state = split_seed
             w, b, hist, st = _learning.fit_linear(
                 coef[k],
                 float(intercept[k]),
@@ -155,7 +172,8 @@ class _BaseNeuronEstimator(BaseEstimator):
                 targets[k],
                 weights[k],
                 rng=rngs[k],
-                state=states[k] if partial else None,
+                validation_rng=split_rng,
+                state=states[k],
                 **kwargs,
             )
             coef[k] = w
@@ -164,7 +182,7 @@ class _BaseNeuronEstimator(BaseEstimator):
             histories.append(hist)
             n_iter = max(n_iter, hist.n_iter)
         self._rngs = rngs
-        self._states = states
+        self._states: list[Any] | None = states
         self.n_iter_ = n_iter
         self.history_ = histories if len(histories) > 1 else histories[0]
         t = states[0].t if states and states[0] is not None else 1.0
@@ -182,8 +200,9 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
     """A neuron that learns to classify: logistic regression or the perceptron.
 
     Two classes: one neuron, z = x.w + b, predicting ``classes_[1]`` when
-    z > 0. ``loss="log"`` trains a sigmoid neuron on the log loss (so
-    ``predict_proba`` gives probabilities); ``loss="perceptron"`` trains the
+    z > 0 (z >= 0 for the perceptron, as its step does). ``loss="log"``
+    trains a sigmoid neuron on the log loss (so ``predict_proba`` gives
+    probabilities); ``loss="perceptron"`` trains the
     classic step neuron with the perceptron rule. More classes: one neuron per
     class against the rest (one-vs-rest), the class of the largest z.
 
@@ -299,7 +318,12 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
             hits = np.flatnonzero(classes == label)
             if hits.size == 0:
                 raise ValueError(f"class_weight names the label {label!r}, not a class of y")
-            out[hits[0]] = float(weight)
+            value = float(weight)
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(
+                    f"class_weight must be finite and non-negative; got {weight!r} for {label!r}"
+                )
+            out[hits[0]] = value
         return out
 
     def _problems(
@@ -325,6 +349,8 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
             raise ValueError(f"loss must be 'log' or 'perceptron'; got {self.loss!r}")
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, classes: Any, partial: bool) -> Any:
+        """fit (partial=False) or one partial_fit epoch; may leave attributes
+        half-set on error (callers go through ``_atomic_fit``)."""
         self._check_loss()
         first = not partial or not hasattr(self, "classes_")
         X, y = validate_data(
@@ -351,7 +377,7 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
                 "a classifier needs samples of at least 2 classes; "
                 f"got 1 class: {self.classes_[0]!r}"
             )
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         targets, weights = self._problems(y, sw)
         k = len(targets)
         n_features = X.shape[1]
@@ -368,7 +394,7 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
             intercept = np.zeros(k)
             if partial:
                 self._states = None
-                self._rngs = None
+                self._rngs: list[np.random.Generator] | None = None
         self._train_columns(X, targets, weights, coef, intercept, self.loss, partial)
         self.coef_ = coef
         self.intercept_ = intercept
@@ -379,17 +405,21 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
 
         With ``warm_start`` the previous ``coef_`` and ``intercept_`` are the
         starting point; otherwise training starts from zeros."""
-        if not self.warm_start:
-            self._states = None
-        return self._fit(X, y, sample_weight, None, partial=False)
+        return self._atomic_fit(self._fit, X, y, sample_weight, None, False)
 
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> NeuronClassifier:
         """One epoch over (X, y), continuing from the current weights and the
         learning-rate schedule's clock. ``classes`` (every label that will
-        ever occur) is required on the first call."""
-        return self._fit(X, y, sample_weight, classes, partial=True)
+        ever occur) is required on the first call. ``class_weight="balanced"``
+        needs the whole data and is refused here (pass a dict)."""
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is computed from all of y, which partial_fit never "
+                "sees; pass a dict of class weights instead"
+            )
+        return self._atomic_fit(self._fit, X, y, sample_weight, classes, True)
 
     # ---- prediction ----------------------------------------------------------
 
@@ -410,7 +440,10 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
         """The predicted class of each sample."""
         z = self.decision_function(X)
         if z.ndim == 1:
-            return self.classes_[(z > 0).astype(np.intp)]
+            # the hand-over's rule: sigmoid(0) = 0.5 is not above one half,
+            # step(0) = 1 (the perceptron's convention)
+            hit = (z >= 0) if self.loss == "perceptron" else (z > 0)
+            return self.classes_[hit.astype(np.intp)]
         return self.classes_[np.argmax(z, axis=1)]
 
     def _has_proba(self) -> bool:
@@ -517,7 +550,7 @@ class NeuronRegressor(RegressorMixin, _BaseNeuronEstimator):
             accept_sparse=False,
             y_numeric=True,
         )
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         n_features = X.shape[1]
         keep = (partial and not first) or (
             self.warm_start
@@ -541,13 +574,11 @@ class NeuronRegressor(RegressorMixin, _BaseNeuronEstimator):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuronRegressor:
         """Learn from samples X (n_samples, n_features) and targets y; returns self."""
-        if not self.warm_start:
-            self._states = None
-        return self._fit(X, y, sample_weight, partial=False)
+        return self._atomic_fit(self._fit, X, y, sample_weight, False)
 
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuronRegressor:
         """One epoch over (X, y), continuing from the current weights."""
-        return self._fit(X, y, sample_weight, partial=True)
+        return self._atomic_fit(self._fit, X, y, sample_weight, True)
 
     def predict(self, X: Any) -> np.ndarray:
         """z = X.w + b for each sample, shape (n_samples,)."""

@@ -63,11 +63,12 @@ cdef enum:
 BLOCK_ROWS = BLOCK
 
 
-def sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const floating[::1] sw,
-              const int64_t[::1] order, Py_ssize_t batch, floating[::1] w, floating[::1] b,
-              bint fit_intercept, int loss, double alpha, double l1_ratio, int schedule,
-              double eta0, double power_t, double t0, double t, floating[::1] g,
-              floating[::1] zsave):
+def sgd_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,
+              const floating[::1] sw, const int64_t[::1] order not None, Py_ssize_t batch,
+              floating[::1] w not None, floating[::1] b not None, bint fit_intercept,
+              int loss, double alpha, double l1_ratio, int schedule, double eta0,
+              double power_t, double t0, double t, floating[::1] g not None,
+              floating[::1] zsave not None):
     """One epoch of mini-batch SGD over rows ``order`` of X; updates w and b[0]
     in place, writes each visited row's z to zsave[row]; returns the update
     count after the epoch (``t`` before it). ``sw`` may be None."""
@@ -91,10 +92,11 @@ def sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const floating[::
     return step
 
 
-def gd_step(const floating[:, ::1] X, const floating[::1] y, const floating[::1] sw,
-            floating[::1] w, floating[::1] b, bint fit_intercept, int loss, double alpha,
-            double l1_ratio, double eta, double scale, floating[:, ::1] G, floating[::1] g,
-            floating[::1] zsave, int n_threads):
+def gd_step(const floating[:, ::1] X not None, const floating[::1] y not None,
+            const floating[::1] sw, floating[::1] w not None, floating[::1] b not None,
+            bint fit_intercept, int loss, double alpha, double l1_ratio, double eta,
+            double scale, floating[:, ::1] G not None, floating[::1] g not None,
+            floating[::1] zsave not None, int n_threads):
     """One step of full-batch gradient descent: block gradients of
     BLOCK_ROWS rows (G: one row of K + 1 per block) in parallel, summed in
     block order, then w, b[0] updated with the gradient divided by ``scale``
@@ -130,8 +132,8 @@ def gd_step(const floating[:, ::1] X, const floating[::1] y, const floating[::1]
                          <float>l1_ratio, <float>eta, <float>scale, &g[0])
 
 
-def loss_terms(const floating[::1] z, const floating[::1] y, const floating[::1] sw,
-               int loss, floating[::1] out):
+def loss_terms(const floating[::1] z not None, const floating[::1] y not None,
+               const floating[::1] sw, int loss, floating[::1] out not None):
     """out[i] = sw[i] * loss(z[i], y[i]) (sw may be None)."""
     cdef const floating *swp = NULL
     cdef Py_ssize_t n = z.shape[0]

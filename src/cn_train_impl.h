@@ -59,18 +59,21 @@ CN_INLINE CN_T CN_SFX(cn_eta)(int schedule, CN_T eta0, CN_T power_t, CN_T alpha,
     return eta0; /* constant, adaptive */
 }
 
-/* w <- w * decay - c * g, then the L1 proximal step (soft threshold by thr,
- * skipped when thr == 0). g is a sample row (one-sample step) or the summed
- * gradient of a batch. Elementwise: the loop vectorizes. */
+/* w <- w - (shrink w + c g), then the L1 proximal step (soft threshold by
+ * thr, skipped when thr == 0). shrink = eta alpha (1 - l1_ratio), capped at
+ * 1, is the L2 penalty's share of the step: kept apart from 1 (not folded
+ * into a factor 1 - shrink) so that a small shrink is not lost to rounding
+ * in float32. g is a sample row (one-sample step) or the summed gradient of
+ * a batch. Elementwise: the loops vectorize. */
 CN_INLINE void CN_SFX(cn_apply_step)(CN_T *CN_RESTRICT w, const CN_T *CN_RESTRICT g,
-                                     ptrdiff_t K, CN_T decay, CN_T c, CN_T thr)
+                                     ptrdiff_t K, CN_T shrink, CN_T c, CN_T thr)
 {
-    if (decay == (CN_T)1) {
+    if (shrink == 0) {
         for (ptrdiff_t j = 0; j < K; j++)
             w[j] = w[j] - c * g[j];
     } else {
         for (ptrdiff_t j = 0; j < K; j++)
-            w[j] = w[j] * decay - c * g[j];
+            w[j] = w[j] - (shrink * w[j] + c * g[j]);
     }
     if (thr > 0) {
         for (ptrdiff_t j = 0; j < K; j++) {
@@ -78,6 +81,13 @@ CN_INLINE void CN_SFX(cn_apply_step)(CN_T *CN_RESTRICT w, const CN_T *CN_RESTRIC
             w[j] = (a > 0) ? CN_COPYSIGN_T(a, w[j]) : (CN_T)0;
         }
     }
+}
+
+/* The L2 share of a step of rate eta, capped at 1 (all of w). */
+CN_INLINE CN_T CN_SFX(cn_shrink)(CN_T eta, CN_T alpha, CN_T l1_ratio)
+{
+    CN_T shrink = eta * alpha * ((CN_T)1 - l1_ratio);
+    return (shrink > (CN_T)1) ? (CN_T)1 : shrink;
 }
 
 /* One-sample steps over order[s0..s1): the body of cn_sgd_epoch for
@@ -95,12 +105,10 @@ CN_INLINE void CN_SFX(cn_sgd_ones)(const CN_T *CN_RESTRICT X, ptrdiff_t K,
     double step = *t;
     for (ptrdiff_t s = 0; s < n; s++) {
         CN_T eta = CN_SFX(cn_eta)(schedule, eta0, power_t, alpha, t0, step);
-        CN_T decay = (CN_T)1 - eta * alpha * ((CN_T)1 - l1_ratio);
+        CN_T shrink = CN_SFX(cn_shrink)(eta, alpha, l1_ratio);
         CN_T thr = eta * alpha * l1_ratio;
         int64_t r = order[s];
         const CN_T *x = X + r * K;
-        if (decay < 0)
-            decay = 0;
         if (s + CN_PREFETCH_AHEAD < n) /* memory latency spans several steps */
             CN_PREFETCH(X + order[s + CN_PREFETCH_AHEAD] * K);
         {
@@ -109,7 +117,7 @@ CN_INLINE void CN_SFX(cn_sgd_ones)(const CN_T *CN_RESTRICT X, ptrdiff_t K,
             if (sw)
                 d *= sw[r];
             zsave[r] = z;
-            CN_SFX(cn_apply_step)(w, x, K, decay, eta * d, thr);
+            CN_SFX(cn_apply_step)(w, x, K, shrink, eta * d, thr);
             if (fit_intercept)
                 bias -= eta * d;
         }
@@ -125,7 +133,7 @@ CN_INLINE void CN_SFX(cn_sgd_ones)(const CN_T *CN_RESTRICT X, ptrdiff_t K,
  * `batch` rows (the last one may be shorter). For each batch, with the
  * weights as they are at its start: z_i = x_i.w + b, d_i = sw_i dloss(z_i);
  * then with eta = the schedule's rate for update number *t:
- *   w <- w (1 - eta alpha (1 - l1_ratio)) - eta/m sum_i d_i x_i
+ *   w <- w - (eta alpha (1 - l1_ratio) w + eta/m sum_i d_i x_i)
  *   w <- soft_threshold(w, eta alpha l1_ratio)
  *   b <- b - eta/m sum_i d_i              (when fit_intercept)
  * where m is the batch's row count; sums run in visiting order. *t grows by
@@ -163,11 +171,9 @@ static void CN_SFX(cn_sgd_epoch)(const CN_T *CN_RESTRICT X, ptrdiff_t K,
     for (ptrdiff_t s = 0; s < n; s += batch) {
         ptrdiff_t m = (n - s < batch) ? n - s : batch;
         CN_T eta = CN_SFX(cn_eta)(schedule, eta0, power_t, alpha, t0, step);
-        CN_T decay = (CN_T)1 - eta * alpha * ((CN_T)1 - l1_ratio);
+        CN_T shrink = CN_SFX(cn_shrink)(eta, alpha, l1_ratio);
         CN_T thr = eta * alpha * l1_ratio;
         CN_T gb = 0;
-        if (decay < 0)
-            decay = 0;
         for (ptrdiff_t i = 0; i < m; i++) {
             int64_t r = order[s + i];
             const CN_T *x = X + r * K;
@@ -189,7 +195,7 @@ static void CN_SFX(cn_sgd_epoch)(const CN_T *CN_RESTRICT X, ptrdiff_t K,
                 gb += d;
             }
         }
-        CN_SFX(cn_apply_step)(w, g, K, decay, eta / (CN_T)m, thr);
+        CN_SFX(cn_apply_step)(w, g, K, shrink, eta / (CN_T)m, thr);
         if (fit_intercept)
             bias -= (eta / (CN_T)m) * gb;
         step += 1.0;
@@ -233,20 +239,18 @@ static void CN_SFX(cn_gd_step)(const CN_T *CN_RESTRICT G, ptrdiff_t nblocks, ptr
         for (ptrdiff_t j = 0; j <= K; j++)
             g[j] += G[k * (K + 1) + j];
     {
-        CN_T decay = (CN_T)1 - eta * alpha * ((CN_T)1 - l1_ratio);
-        if (decay < 0)
-            decay = 0;
-        CN_SFX(cn_apply_step)(w, g, K, decay, eta / scale, eta * alpha * l1_ratio);
+        CN_T shrink = CN_SFX(cn_shrink)(eta, alpha, l1_ratio);
+        CN_SFX(cn_apply_step)(w, g, K, shrink, eta / scale, eta * alpha * l1_ratio);
         if (fit_intercept)
             *b -= (eta / scale) * g[K];
     }
 }
 
-/* out[i] = sw_i * loss(z_i, y_i), elementwise (vectorizes):
+/* out[i] = sw_i * loss(z_i, y_i), elementwise:
  *   log: softplus(z) - y z, computed as softplus(+-z) for y in {0, 1}
  *        (no cancellation; never overflows);
  *   squared: (z - y)^2 / 2;  perceptron: max(0, -s z).
- * sw may be NULL. */
+ * sw may be NULL. Branch-free loops without calls: they vectorize. */
 static void CN_SFX(cn_loss_terms)(const CN_T *CN_RESTRICT z, const CN_T *CN_RESTRICT y,
                                   const CN_T *CN_RESTRICT sw, ptrdiff_t n, int loss,
                                   CN_T *CN_RESTRICT out)
@@ -254,21 +258,20 @@ static void CN_SFX(cn_loss_terms)(const CN_T *CN_RESTRICT z, const CN_T *CN_REST
     if (loss == CN_LOSS_LOG) {
         for (ptrdiff_t i = 0; i < n; i++) {
             CN_T u = (y[i] > (CN_T)0.5) ? -z[i] : z[i];
-            CN_T l = CN_SFX(cn_softplus)(u, (CN_T)1, (CN_T)INFINITY);
-            out[i] = sw ? sw[i] * l : l;
+            out[i] = CN_SFX(cn_softplus)(u, (CN_T)1, (CN_T)INFINITY);
         }
     } else if (loss == CN_LOSS_SQUARED) {
         for (ptrdiff_t i = 0; i < n; i++) {
             CN_T e = z[i] - y[i];
-            CN_T l = (CN_T)0.5 * (e * e);
-            out[i] = sw ? sw[i] * l : l;
+            out[i] = (CN_T)0.5 * (e * e);
         }
     } else {
         for (ptrdiff_t i = 0; i < n; i++) {
-            CN_T s = (y[i] > (CN_T)0.5) ? (CN_T)1 : (CN_T)-1;
-            CN_T l = -s * z[i];
-            l = (l > 0) ? l : (CN_T)0;
-            out[i] = sw ? sw[i] * l : l;
+            CN_T l = ((y[i] > (CN_T)0.5) ? -z[i] : z[i]);
+            out[i] = (l > 0) ? l : (CN_T)0;
         }
     }
+    if (sw)
+        for (ptrdiff_t i = 0; i < n; i++)
+            out[i] = sw[i] * out[i];
 }

@@ -348,3 +348,87 @@ def test_same_seed_bitwise_whatever_the_threads_and_pipelines_work():
     np.testing.assert_array_equal(e.predict(X), c.predict(X))
     f = clone(c)
     assert not hasattr(f, "coef_") and f.get_params() == c.get_params()
+
+
+# ---- found in review ---------------------------------------------------------------
+
+
+def test_a_failed_fit_leaves_a_fitted_estimator_as_it_was():
+    X, y = _data(classes=3)
+    clf = NeuronClassifier(random_state=0).fit(X, y)
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(clf).items()}
+    with pytest.raises(ValueError):
+        clf.fit(X, y % 2, sample_weight=np.ones(3))  # wrong shape, after the classes changed
+    with pytest.raises(ValueError):
+        clf.fit(X[:, :4], np.zeros(len(X)))  # one class, other features
+    assert vars(clf).keys() == before.keys()
+    for k, v in before.items():
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(getattr(clf, k), v)
+    assert clf.n_features_in_ == 6 and list(clf.classes_) == [0, 1, 2]
+    clf.predict(X)
+    reg = NeuronRegressor(learning_rate="constant", eta0=1.0)
+    reg.partial_fit(X, y.astype(float) * 0)
+    coef, t = reg.coef_.copy(), reg.t_
+    big = np.random.default_rng(0).normal(100.0, 1.0, size=(400, 6))
+    with pytest.raises(FloatingPointError):
+        reg.partial_fit(big, big @ np.ones(6))
+    np.testing.assert_array_equal(reg.coef_, coef)
+    assert reg.t_ == t and reg._states[0].t == t + 1
+
+
+def test_partial_fit_follows_a_changed_eta0():
+    X, y = _data()
+    a = NeuronClassifier(learning_rate="constant", eta0=0.1, random_state=0)
+    b = NeuronClassifier(learning_rate="constant", eta0=0.1, random_state=0)
+    a.partial_fit(X, y, classes=[0, 1])
+    b.partial_fit(X, y, classes=[0, 1])
+    b.set_params(eta0=0.001)
+    a.partial_fit(X, y)
+    b.partial_fit(X, y)
+    assert not np.array_equal(a.coef_, b.coef_)
+
+
+def test_negative_weights_are_refused():
+    X, y = _data()
+    sw = np.ones(len(y))
+    sw[0] = -1
+    with pytest.raises(ValueError, match=r"[Nn]egative"):
+        NeuronClassifier().fit(X, y, sample_weight=sw)
+    with pytest.raises(ValueError, match="non-negative"):
+        NeuronClassifier(class_weight={0: -1.0}).fit(X, y)
+    with pytest.raises(ValueError, match=r"[Nn]egative"):
+        NeuronRegressor().fit(X, y.astype(float), sample_weight=sw)
+
+
+def test_balanced_class_weight_is_refused_by_partial_fit():
+    X, y = _data()
+    with pytest.raises(ValueError, match="balanced"):
+        NeuronClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+def test_perceptron_predict_agrees_with_the_step_neuron_at_a_tie():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] * 5)
+    y = np.array([0, 0, 0, 1] * 5)
+    clf = NeuronClassifier(
+        loss="perceptron",
+        penalty=None,
+        learning_rate="constant",
+        eta0=1.0,
+        tol=None,
+        max_iter=50,
+        random_state=0,
+    ).fit(X, y)
+    clf.coef_ = np.array([[2.0, 3.0]])
+    clf.intercept_ = np.array([-4.0])
+    x = np.array([[2.0, 0.0]])  # z = 0 exactly
+    assert clf.decision_function(x)[0] == 0.0
+    assert clf.predict(x)[0] == clf.to_neuron()(x)[0] == 1
+
+
+def test_early_stopping_holds_out_the_same_rows_for_every_class():
+    X, y = _data(n=400, classes=3)
+    clf = NeuronClassifier(early_stopping=True, random_state=0, max_iter=3, tol=None).fit(X, y)
+    assert all(len(h.validation_loss) == 3 for h in clf.history_)
+    again = NeuronClassifier(early_stopping=True, random_state=0, max_iter=3, tol=None)
+    np.testing.assert_array_equal(again.fit(X, y).coef_, clf.coef_)

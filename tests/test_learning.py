@@ -24,8 +24,7 @@ def model_epoch(
     b = T(b)
     eta, alpha, l1_ratio = T(eta), T(alpha), T(l1_ratio)
     z_by_row = np.empty(len(y), dtype=T)
-    decay = T(1) - eta * alpha * (T(1) - l1_ratio)
-    decay = max(decay, T(0))
+    shrink = min(eta * alpha * (T(1) - l1_ratio), T(1))
     thr = eta * alpha * l1_ratio
     for s in range(0, len(order), batch):
         rows = order[s : s + batch]
@@ -49,10 +48,10 @@ def model_epoch(
         one = batch == 1  # one-sample steps: w - (eta d) x; batches: w - (eta / m) g
         c = eta * d if one else eta / m
         step = X[rows[0]] if one else g
-        if decay == 1:
+        if shrink == 0:
             w = w - c * step
         else:
-            w = w * decay - c * step
+            w = w - (shrink * w + c * step)
         if thr > 0:
             a = np.abs(w) - thr
             w = np.where(a > 0, np.copysign(a, w), T(0)).astype(T)
@@ -204,7 +203,7 @@ def test_schedules_give_each_update_its_rate(schedule, expect):
         # with the optimal schedule alpha also shrinks w (L2): account for it
         eta = expect(t - 1.0)
         if schedule == K.ETA_OPTIMAL:
-            want = before * (1.0 - eta * 0.01) - eta * before
+            want = before - (eta * 0.01 * before + eta * before)
         else:
             want = before - eta * before
         assert w[0] == pytest.approx(want, rel=1e-15)
@@ -621,8 +620,9 @@ def test_bad_parameters(kwargs, exc, match):
 def test_bad_data(X, y, sw, match):
     n = cn.Neuron(np.ones(4))
     if match is None:  # all-zero sample weights: nothing to learn from (gd)
-        with pytest.raises(ValueError, match="sums to 0"):
-            n.fit(X, y, sample_weight=sw, solver="gd")
+        for solver in ("gd", "sgd"):
+            with pytest.raises(ValueError, match="sum to 0"):
+                n.fit(X, y, sample_weight=sw, solver=solver)
         return
     with pytest.raises((ValueError, TypeError), match=match):
         n.fit(X, y, sample_weight=sw)
@@ -644,3 +644,75 @@ def test_divergence_is_an_error_and_leaves_the_neuron_unchanged():
         n.fit(X, y, learning_rate="constant", eta0=1.0)
     np.testing.assert_array_equal(n.weights, [0.5, 0.5])
     assert n.history is None
+
+
+# ---- found in review ---------------------------------------------------------------
+
+
+def test_float32_shrinks_small_weights():
+    # the L2 share of the step is added to the gradient's before w changes:
+    # eta alpha = 2e-8 is below float32's resolution next to 1 but not next to
+    # a weight of 1e-3
+    X = np.zeros((1, 1), dtype=np.float32)
+    y = np.zeros(1, dtype=np.float32)
+    w0 = np.full(1, 1e-3, dtype=np.float32)
+    w, _, _, _ = run_epoch(
+        X, y, None, [0], w0, 0.0, loss="squared", eta=0.01, alpha=2e-6, fit_intercept=False
+    )
+    assert w[0] == np.float32(1e-3) - np.float32(2e-8) * np.float32(1e-3)
+
+
+def test_scaling_every_sample_weight_changes_nothing():
+    X, y = _blobs(n=200)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, 200)
+    for solver in ("sgd", "gd"):
+        kw = dict(solver=solver, random_state=0, max_iter=5, tol=None)
+        a = cn.Neuron(np.zeros(4)).fit(X, y, sample_weight=sw, **kw)
+        b = cn.Neuron(np.zeros(4)).fit(X, y, sample_weight=10 * sw, **kw)
+        np.testing.assert_allclose(a.weights, b.weights, rtol=1e-9)
+
+
+def test_fit_linear_leaves_the_callers_state_alone():
+    X, y = _blobs(n=100)
+    _, _, _, st = _learning.fit_linear(
+        np.zeros(4), 0.0, X, y, None, loss="log", max_iter=2, tol=None, rng=np.random.default_rng(0)
+    )
+    t = st.t
+    _learning.fit_linear(
+        np.zeros(4),
+        0.0,
+        X,
+        y,
+        None,
+        loss="log",
+        max_iter=2,
+        tol=None,
+        rng=np.random.default_rng(0),
+        state=st,
+    )
+    assert st.t == t
+
+
+def test_kernels_refuse_none_arrays():
+    X = np.ones((3, 2))
+    y = np.zeros(3)
+    with pytest.raises(TypeError):
+        K.gd_step(
+            X,
+            y,
+            None,
+            np.zeros(2),
+            np.zeros(1),
+            True,
+            K.LOSS_LOG,
+            0.0,
+            0.0,
+            0.1,
+            3.0,
+            None,
+            np.zeros(3),
+            np.zeros(3),
+            1,
+        )
+    with pytest.raises(TypeError):
+        K.loss_terms(None, y, None, K.LOSS_LOG, np.zeros(3))
