@@ -111,29 +111,29 @@ def medians(path: str) -> dict[str, dict[str, float]]:
 
 def main(path: str) -> int:
     groups = medians(path)
-    print(f"{'case':<40}{'contender':<20}{'vs':<12}{'ratio':>9}{'target':>9}  met")
+    print(f"{'case':<40}{'contender':<26}{'vs':<28}{'ratio':>9}{'target':>9}  met")
     for alternatives in TARGETS:
         met = False
         lines = []
         for case, a, b, target in alternatives:
             g = groups.get(case, {})
             if a not in g or b not in g:
-                lines.append(f"{case:<40}{a:<20}{b:<12}{'not run':>9}{target:>8.2f}x")
+                lines.append(f"{case:<40}{a:<26}{b:<28}{'not run':>9}{target:>8.2f}x")
                 continue
             ratio = g[b] / g[a]  # how many times faster a is than b
             met = met or ratio >= target
-            lines.append(f"{case:<40}{a:<20}{b:<12}{ratio:>8.2f}x{target:>8.2f}x")
+            lines.append(f"{case:<40}{a:<26}{b:<28}{ratio:>8.2f}x{target:>8.2f}x")
         for i, line in enumerate(lines):
             tag = ("yes" if met else "NO") if i == 0 else "(or)"
             print(f"{line}  {tag}")
     info = [(case, a, b) for case, a, b in INFORMATIONAL if case in groups]
     if info:
         print()
-        print(f"{'informational (no target)':<40}{'contender':<20}{'vs':<12}{'ratio':>9}")
+        print(f"{'informational (no target)':<40}{'contender':<26}{'vs':<28}{'ratio':>9}")
         for case, a, b in info:
             g = groups[case]
             ratio = f"{g[b] / g[a]:>8.2f}x" if a in g and b in g else f"{'not run':>9}"
-            print(f"{case:<40}{a:<20}{b:<12}{ratio}")
+            print(f"{case:<40}{a:<26}{b:<28}{ratio}")
     print()
     for case, g in sorted(groups.items()):
         ranked = sorted(g.items(), key=lambda kv: kv[1])

@@ -333,15 +333,22 @@ class NeuronClassifier(ClassifierMixin, _BaseNeuronEstimator):
         classes = self.classes_
         cw = self._class_weights(classes, y)
         idx = np.searchsorted(classes, y)
+        # all weights one: no weights at all (the kernels then skip a gather
+        # per sample; the results are bitwise the same)
+        plain = bool(np.all(sample_weight == 1.0))
         if len(classes) == 2:
             t = (idx == 1).astype(np.float64)
+            if plain and cw[0] == cw[1] == 1.0:
+                return [t], [None]
             return [t], [sample_weight * cw[idx]]
         targets: list[np.ndarray] = []
         weights: list[np.ndarray | None] = []
         for k in range(len(classes)):
             t = (idx == k).astype(np.float64)
             targets.append(t)
-            weights.append(sample_weight * np.where(t == 1, cw[k], 1.0))
+            weights.append(
+                None if plain and cw[k] == 1.0 else sample_weight * np.where(t == 1, cw[k], 1.0)
+            )
         return targets, weights
 
     def _check_loss(self) -> None:
@@ -567,7 +574,8 @@ class NeuronRegressor(RegressorMixin, _BaseNeuronEstimator):
                 self._states = None
                 self._rngs = None
         y = np.ascontiguousarray(y, dtype=np.float64)
-        self._train_columns(X, [y], [sw], coef, intercept, "squared", partial)
+        weights = None if np.all(sw == 1.0) else sw
+        self._train_columns(X, [y], [weights], coef, intercept, "squared", partial)
         self.coef_ = coef[0]
         self.intercept_ = intercept
         return self
