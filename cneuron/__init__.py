@@ -14,6 +14,7 @@ the batch, its layout or the thread count.
 from . import (
     _dispatch,  # noqa: F401  (selects the kernels' instruction set first)
     activations,
+    datasets,
     interop,
     reference,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "TrainHistory",
     "__version__",
     "activations",
+    "datasets",
     "initial_weights",
     "interop",
     "load",
