@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import pickle
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -16,7 +17,7 @@ import cneuron as cn
 from cneuron import activations as A
 from cneuron import reference
 
-ALL = [
+ALL: list[tuple[str, dict[str, Any]]] = [
     ("identity", {}),
     ("step", {}),
     ("sigmoid", {}),

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from typing import Any
 
 import pytest
 
@@ -90,6 +91,6 @@ def test_default_threads_follow_omp_num_threads():
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
         )
         assert res.returncode == 0, res.stderr
-        cfg = cneuron._config.config()
+        cfg: dict[str, Any] = cneuron._config.config()
         expected = min(int(n), cfg["available_cpus"]) if cfg["openmp"] else 1
         assert int(res.stdout) == expected

@@ -9,11 +9,19 @@ import importlib
 import pytest
 
 import cneuron as cn
+from cneuron.estimators import NeuronClassifier, NeuronRegressor
 
 
 @pytest.mark.parametrize(
     "module",
-    ["cneuron", "cneuron._neuron", "cneuron._layers", "cneuron.datasets", "cneuron.estimators"],
+    [
+        "cneuron",
+        "cneuron._neuron",
+        "cneuron._layers",
+        "cneuron.datasets",
+        "cneuron.estimators",
+        "cneuron.dask",
+    ],
 )
 def test_docstring_examples(module):
     mod = importlib.import_module(module)
@@ -31,19 +39,19 @@ def test_docstring_examples(module):
         cn.TrainHistory,
         cn.datasets.make_spam,
         cn.NeuronClassifier,
-        cn.NeuronClassifier.fit,
-        cn.NeuronClassifier.partial_fit,
-        cn.NeuronClassifier.predict,
-        cn.NeuronClassifier.predict_proba,
-        cn.NeuronClassifier.predict_log_proba,
-        cn.NeuronClassifier.decision_function,
-        cn.NeuronClassifier.to_neuron,
-        cn.NeuronClassifier.to_dense,
+        NeuronClassifier.fit,
+        NeuronClassifier.partial_fit,
+        NeuronClassifier.predict,
+        NeuronClassifier.predict_proba,
+        NeuronClassifier.predict_log_proba,
+        NeuronClassifier.decision_function,
+        NeuronClassifier.to_neuron,
+        NeuronClassifier.to_dense,
         cn.NeuronRegressor,
-        cn.NeuronRegressor.fit,
-        cn.NeuronRegressor.partial_fit,
-        cn.NeuronRegressor.predict,
-        cn.NeuronRegressor.to_neuron,
+        NeuronRegressor.fit,
+        NeuronRegressor.partial_fit,
+        NeuronRegressor.predict,
+        NeuronRegressor.to_neuron,
     ],
 )
 def test_public_learning_names_are_documented(obj):

@@ -3,6 +3,7 @@
 import pickle
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -84,7 +85,7 @@ DATASETS = {
         n_samples=2000, n_features=20, n_informative=10, random_state=0
     ),
 }
-SETTINGS = {
+SETTINGS: dict[str, dict[str, Any]] = {
     "gd": dict(solver="gd", learning_rate="adaptive", eta0=1.0, tol=1e-6, max_iter=5000),
     "sgd": dict(learning_rate="adaptive", eta0=0.1),
 }
@@ -196,6 +197,7 @@ def test_shapes_and_attributes_binary_and_multiclass():
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
     assert set(clf3.predict(X3)) <= {"a", "b", "c"}
     assert clf3.score(X3, labels) > 0.8
+    assert isinstance(clf3.history_, list)
     assert len(clf3.history_) == 3
     np.testing.assert_allclose(np.exp(clf3.predict_log_proba(X3)), p)
     lp = clf.predict_log_proba(X)
@@ -374,6 +376,7 @@ def test_a_failed_fit_leaves_a_fitted_estimator_as_it_was():
     with pytest.raises(FloatingPointError):
         reg.partial_fit(big, big @ np.ones(6))
     np.testing.assert_array_equal(reg.coef_, coef)
+    assert reg._states is not None
     assert reg.t_ == t and reg._states[0].t == t + 1
 
 
@@ -429,6 +432,7 @@ def test_perceptron_predict_agrees_with_the_step_neuron_at_a_tie():
 def test_early_stopping_holds_out_the_same_rows_for_every_class():
     X, y = _data(n=400, classes=3)
     clf = NeuronClassifier(early_stopping=True, random_state=0, max_iter=3, tol=None).fit(X, y)
+    assert isinstance(clf.history_, list)
     assert all(len(h.validation_loss) == 3 for h in clf.history_)
     again = NeuronClassifier(early_stopping=True, random_state=0, max_iter=3, tol=None)
     np.testing.assert_array_equal(again.fit(X, y).coef_, clf.coef_)

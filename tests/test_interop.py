@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -27,7 +28,10 @@ from cneuron.interop import from_sklearn, from_torch, to_torch
 DTYPES = [np.float64, np.float32]
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
 # the tolerances cneuron/interop.py states (measured worst cases are far below)
-TOL = {np.float64: {"rtol": 1e-13, "atol": 1e-14}, np.float32: {"rtol": 1e-5, "atol": 1e-6}}
+TOL: dict[Any, dict[str, Any]] = {
+    np.float64: {"rtol": 1e-13, "atol": 1e-14},
+    np.float32: {"rtol": 1e-5, "atol": 1e-6},
+}
 N_ROWS = 300
 
 ignore_convergence = pytest.mark.filterwarnings(
@@ -115,6 +119,7 @@ def test_from_torch_copies():
     torch.manual_seed(2)
     lin = nn.Linear(3, 2, dtype=torch.float64)
     layer = from_torch(lin)
+    assert isinstance(layer, cn.Dense)
     before = layer.weights.copy()
     with torch.no_grad():
         lin.weight.mul_(2.0)
@@ -135,8 +140,8 @@ def test_from_torch_activation(dtype, factory, name, params):
     assert [layer.activation for layer in net] == [name, name]
     for layer in net:
         assert layer.activation_params == params
-    assert bits_equal(net[0].weights, tnet[0].weight.detach().numpy())
-    assert bits_equal(net[1].bias, tnet[2].bias.detach().numpy())
+    assert bits_equal(net[0].weights, cast(nn.Linear, tnet[0]).weight.detach().numpy())
+    assert bits_equal(net[1].bias, cast(nn.Linear, tnet[2]).bias.detach().numpy())
     X = rows(dtype, 10)
     assert_close(net(X), torch_out(tnet, X), dtype)
 
@@ -159,6 +164,7 @@ def test_from_torch_deep_mixed(dtype):
     ).to(TORCH_DTYPE[dtype])
     tnet.eval()
     net = from_torch(tnet)
+    assert isinstance(net, cn.Sequential)
     assert [layer.activation for layer in net] == [
         "relu",
         "identity",
@@ -176,6 +182,7 @@ def test_from_torch_deep_mixed(dtype):
 def test_from_torch_trailing_linear_and_implicit_softmax_dim():
     torch.manual_seed(5)
     net = from_torch(nn.Sequential(nn.Linear(3, 4), nn.Softmax(), nn.Linear(4, 2)))
+    assert isinstance(net, cn.Sequential)
     assert [layer.activation for layer in net] == ["softmax", "identity"]
     assert net[0].activation_params == {"axis": -1}
 
@@ -189,6 +196,7 @@ def test_from_torch_named_sequential_and_subclass_without_forward():
 
     tnet = nn.Sequential(OrderedDict(fc=MyLinear(3, 2), act=nn.ReLU()))
     net = from_torch(tnet)
+    assert isinstance(net, cn.Sequential)
     assert [layer.activation for layer in net] == ["relu"]
 
 
@@ -198,10 +206,12 @@ def test_from_torch_dtype_override(tdtype, dtype):
     torch.manual_seed(7)
     lin = nn.Linear(5, 3, dtype=tdtype)
     layer = from_torch(lin, dtype=dtype)
+    assert isinstance(layer, cn.Dense)
     assert layer.dtype == dtype
     assert bits_equal(layer.weights, lin.weight.detach().numpy().astype(dtype))
     assert bits_equal(layer.bias, lin.bias.detach().numpy().astype(dtype))
     net = from_torch(nn.Sequential(lin, nn.ReLU()), dtype=dtype)
+    assert isinstance(net, cn.Sequential)
     assert net.dtype == dtype
     assert bits_equal(net[0].weights, layer.weights)
 
@@ -211,6 +221,7 @@ def test_from_torch_half_widens_exactly(tdtype):
     torch.manual_seed(8)
     lin = nn.Linear(4, 2, dtype=tdtype)
     layer = from_torch(lin)
+    assert isinstance(layer, cn.Dense)
     assert layer.dtype == np.float32
     assert bits_equal(layer.weights, lin.weight.detach().float().numpy())
 
@@ -395,7 +406,7 @@ def test_to_torch_neuron(dtype, activation):
         lin = module
     else:
         assert isinstance(module, nn.Sequential)
-        lin = module[0]
+        lin = cast(nn.Linear, module[0])
     assert (lin.in_features, lin.out_features) == (8, 1)
     assert bits_equal(lin.weight.detach().numpy(), w.reshape(1, -1))
     assert lin.bias.item() == neuron.bias
@@ -405,6 +416,7 @@ def test_to_torch_neuron(dtype, activation):
     assert_close(ref[:, 0], neuron(X), dtype)
     back = from_torch(module)
     if activation != "identity":
+        assert isinstance(back, cn.Sequential)
         back = back[0]
     assert_same_model(back, cn.Dense(w.reshape(1, -1), np.array([0.25], dtype), activation))
 
@@ -509,6 +521,7 @@ def test_from_sklearn_dtype_override():
     X, y = classification_data(np.float64, 3)
     clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=0).fit(X, y)
     net = from_sklearn(clf, dtype=np.float32)
+    assert isinstance(net, cn.Sequential)
     assert net.dtype == np.float32
     assert bits_equal(net[0].weights, clf.coefs_[0].T.astype(np.float32))
     with pytest.raises(TypeError, match="dtype must be"):

@@ -9,6 +9,8 @@ import json
 import os
 import pathlib
 import zipfile
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -43,7 +45,11 @@ def _sequential(rng, dtype):
     )
 
 
-MAKERS = {"Neuron": _neuron, "Dense": _dense, "Sequential": _sequential}
+MAKERS: dict[str, Callable[..., Any]] = {
+    "Neuron": _neuron,
+    "Dense": _dense,
+    "Sequential": _sequential,
+}
 
 
 def _units(model):
@@ -252,6 +258,7 @@ def test_hand_written_json_integers_and_float32_rounding(tmp_path):
     }
     path.write_text(json.dumps(doc))
     layer = cn.load(path)
+    assert isinstance(layer, cn.Dense)
     assert layer.dtype == np.float32
     assert layer.weights.tolist() == [[1.0, float(np.float32(0.1))]]
     assert layer.bias.tolist() == [-2.0]
@@ -658,7 +665,7 @@ def _npz_parts(model, tmp_path):
 
 def _write_npz(tmp_path, doc, arrays):
     path = tmp_path / "bad.npz"
-    header = {} if doc is None else {"header": np.array(json.dumps(doc))}
+    header: dict[str, Any] = {} if doc is None else {"header": np.array(json.dumps(doc))}
     np.savez(path, **header, **arrays)
     return path
 

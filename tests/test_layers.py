@@ -168,7 +168,7 @@ def test_signed_zero_matches_the_neuron(n_inputs, dtype):
             assert_bitwise(layer(X[0]), Y[0], f"m={m}, 1-D x")
 
 
-@pytest.mark.parametrize("act", ALL_ELEMENTWISE + ROWWISE, ids=_act_id)
+@pytest.mark.parametrize("act", [*ALL_ELEMENTWISE, *ROWWISE], ids=_act_id)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_nan_and_inf_inputs_stay_in_their_row(dtype, act):
     rng = np.random.default_rng(5)
@@ -441,9 +441,10 @@ def test_layouts_give_bitwise_the_same_result(n, k, m, dtype, layout, threads, s
         X = rng.integers(-5, 5, (n, k))
     elif layout == "other_float":
         X = X.astype(np.float32).astype(np.float64)  # values exact in both dtypes
-    model = cn.Dense(W, b, "tanh")
+    dense = cn.Dense(W, b, "tanh")
+    model: cn.Dense | cn.Sequential = dense
     if seq:
-        model = cn.Sequential([model, cn.Dense.create(m, 3, "relu", seed=seed, dtype=dtype)])
+        model = cn.Sequential([dense, cn.Dense.create(m, 3, "relu", seed=seed, dtype=dtype)])
     expect = model.forward(np.ascontiguousarray(X, dtype=dtype))
     got = model.forward(_layout(X, layout, dtype), num_threads=threads)
     assert_bitwise(got, expect, layout)
@@ -884,7 +885,7 @@ def test_attributes():
         with pytest.raises(AttributeError):
             setattr(layer, name, None)
     with pytest.raises(AttributeError):
-        layer.extra = 1  # __slots__
+        layer.extra = 1  # type: ignore[attr-defined]  # __slots__
     assert cn.Dense(np.ones((4, 2))).bias.tolist() == [0.0] * 4  # default bias
     p = cn.Dense(np.ones((2, 2)), None, get("softplus", beta=2)).activation_params
     assert p == {"beta": 2.0, "threshold": 20.0}
@@ -1175,6 +1176,7 @@ def test_large_values_match_the_neuron(dtype, big):
                 layer = cn.Dense(W, b, act)
                 Y = layer.forward(X)
                 if act in ROWWISE:
+                    assert isinstance(act, str)
                     z = cn.Dense(W, b).forward(X)
                     expect = getattr(cn.activations, act)(z)
                     assert_bitwise_nan_any_sign(Y, expect, f"{act} k={k}")

@@ -1,6 +1,7 @@
 """Learning: the training kernels, Neuron.fit and the training loop."""
 
 import pickle
+from typing import Any
 
 import numpy as np
 import pytest
@@ -407,10 +408,11 @@ def test_regression_recovers_known_coefficients():
     X = rng.normal(size=(500, 6))
     w_true = rng.normal(size=6) * 3
     y = X @ w_true + 1.5
-    for kw in (
+    kws: tuple[dict[str, Any], ...] = (
         dict(solver="gd", learning_rate="constant", eta0=0.5, tol=1e-14, max_iter=5000),
         dict(solver="sgd", learning_rate="constant", eta0=0.01, tol=1e-14, max_iter=500),
-    ):
+    )
+    for kw in kws:
         n = cn.Neuron(np.zeros(6), activation="identity").fit(
             X, y, penalty=None, random_state=0, **kw
         )
@@ -508,6 +510,7 @@ def test_adaptive_rate_and_stopping():
         rng=rng,
         max_iter=2000,
     )
+    assert state.eta is not None
     assert state.eta < 0.5 and h.converged
     np.testing.assert_array_equal(w, n.weights)
     # tol=None runs every epoch
@@ -534,7 +537,9 @@ def test_sample_weights_of_two_are_repeated_rows_for_gd():
     X, y = _blobs(n=60)
     sw = np.where(np.arange(60) % 3 == 0, 2.0, 1.0)
     rep = np.repeat(np.arange(60), sw.astype(int))
-    kw = dict(solver="gd", learning_rate="constant", eta0=0.5, max_iter=50, tol=None)
+    kw: dict[str, Any] = dict(
+        solver="gd", learning_rate="constant", eta0=0.5, max_iter=50, tol=None
+    )
     a = cn.Neuron(np.zeros(4)).fit(X, y, sample_weight=sw, **kw)
     b = cn.Neuron(np.zeros(4)).fit(X[rep], y[rep], **kw)
     np.testing.assert_allclose(a.weights, b.weights, rtol=1e-12)
@@ -666,7 +671,7 @@ def test_scaling_every_sample_weight_changes_nothing():
     X, y = _blobs(n=200)
     sw = np.random.default_rng(0).uniform(0.5, 2.0, 200)
     for solver in ("sgd", "gd"):
-        kw = dict(solver=solver, random_state=0, max_iter=5, tol=None)
+        kw: dict[str, Any] = dict(solver=solver, random_state=0, max_iter=5, tol=None)
         a = cn.Neuron(np.zeros(4)).fit(X, y, sample_weight=sw, **kw)
         b = cn.Neuron(np.zeros(4)).fit(X, y, sample_weight=10 * sw, **kw)
         np.testing.assert_allclose(a.weights, b.weights, rtol=1e-9)
@@ -709,10 +714,10 @@ def test_kernels_refuse_none_arrays():
             0.0,
             0.1,
             3.0,
-            None,
+            None,  # type: ignore[arg-type]
             np.zeros(3),
             np.zeros(3),
             1,
         )
     with pytest.raises(TypeError):
-        K.loss_terms(None, y, None, K.LOSS_LOG, np.zeros(3))
+        K.loss_terms(None, y, None, K.LOSS_LOG, np.zeros(3))  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ def _cli(*args):
 @pytest.fixture
 def models(tmp_path):
     rng = np.random.default_rng(0)
-    paths = {}
+    paths: dict[str, tuple[str, cn.Neuron | cn.Dense | cn.Sequential]] = {}
     neuron = cn.Neuron(rng.normal(size=4), 0.1)
     cn.save(neuron, tmp_path / "neuron.json")
     paths["neuron"] = (str(tmp_path / "neuron.json"), neuron)

@@ -34,9 +34,9 @@ def _outputs(rng, dtype):
     for d in (1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 1000):
         X = (rng.standard_normal((515, d)) * 4).astype(dtype)
         w = rng.standard_normal(d).astype(dtype)
-        for act in ("sigmoid", "identity", "silu", "relu"):
+        for act_name in ("sigmoid", "identity", "silu", "relu"):
             for t in (1, 2):
-                res.append(cn.neuron_forward(X, w, 0.375, act, num_threads=t))
+                res.append(cn.neuron_forward(X, w, 0.375, act_name, num_threads=t))
     z = np.concatenate([rng.standard_normal(20_001) * 30, [0.0, -0.0, np.inf, -np.inf, np.nan]])
     extremes = [-745.0, -744.5, -720.0, -709.0, -103.0, -88.0, 40.0]
     z = np.concatenate([z, extremes]).astype(dtype)

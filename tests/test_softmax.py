@@ -120,7 +120,7 @@ def test_errors():
     with pytest.raises(ValueError, match="axis 2 is out of bounds"):
         A.softmax(np.ones((2, 2)), axis=2)
     with pytest.raises(TypeError, match="axis must be an int"):
-        A.softmax(np.ones(2), axis=0.5)
+        A.softmax(np.ones(2), axis=0.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="dtype float64"):
         A.softmax(np.ones(3), out=np.empty(3, np.float32))
     with pytest.raises(ValueError, match="softmax is not elementwise: a neuron has one output"):
