@@ -35,7 +35,7 @@ def _expected_failures(est):
     return {}
 
 
-@parametrize_with_checks(
+_CHECKS = parametrize_with_checks(
     [
         NeuronClassifier(random_state=0),
         NeuronClassifier(loss="perceptron", random_state=0),
@@ -52,6 +52,12 @@ def _expected_failures(est):
     ],
     expected_failed_checks=_expected_failures,
 )
+# some scikit-learn releases hand pytest a generator, which newer pytest
+# deprecates: the same parametrization, as a list
+_CHECKS = pytest.mark.parametrize(_CHECKS.args[0], list(_CHECKS.args[1]), **_CHECKS.kwargs)
+
+
+@_CHECKS
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -56,9 +56,11 @@ python3 -m venv "$WORK/tools"
 echo "=== 1. sdist"
 "$WORK/tools/bin/python" -m build --sdist --outdir "$WORK/sdist" .
 SDIST=$(ls "$WORK"/sdist/cneuron-*.tar.gz)
-tar -tzf "$SDIST" | grep -q 'src/_kernels.pyx$'
-tar -tzf "$SDIST" | grep -q 'src/_train.pyx$'
-if tar -tzf "$SDIST" | grep -q 'src/_kernels.c$'; then
+tar -tzf "$SDIST" > "$WORK/sdist.txt"  # (grep -q on a pipe would cut tar short)
+grep -q 'src/_kernels.pyx$' "$WORK/sdist.txt"
+grep -q 'src/_train.pyx$' "$WORK/sdist.txt"
+grep -q 'src/cn_kernels.h$' "$WORK/sdist.txt"
+if grep -q '\.c$' "$WORK/sdist.txt"; then
     echo "the sdist must carry .pyx sources, not generated C" >&2
     exit 1
 fi
@@ -70,7 +72,7 @@ for PY in $(find_pythons); do
     echo "=== 2. CPython $V ($PY)"
     rm -rf "$WORK/whl" "$WORK/repaired" "$WORK/venv" "$WORK/t"
     "$PY" -m pip wheel -q --no-deps -w "$WORK/whl" "$SDIST"
-    "$WORK/tools/bin/auditwheel" repair -w "$WORK/repaired" "$WORK"/whl/cneuron-*.whl
+    PATH="$WORK/tools/bin:$PATH" "$WORK/tools/bin/auditwheel" repair -w "$WORK/repaired" "$WORK"/whl/cneuron-*.whl
     WHEEL=$(ls "$WORK"/repaired/cneuron-*.whl)
     "$WORK/tools/bin/auditwheel" show "$WHEEL"
     cp "$WHEEL" "$OUT/"
