@@ -72,7 +72,7 @@ for PY in $(find_pythons); do
     echo "=== 2. CPython $V ($PY)"
     rm -rf "$WORK/whl" "$WORK/repaired" "$WORK/venv" "$WORK/t"
     "$PY" -m pip wheel -q --no-deps -w "$WORK/whl" "$SDIST"
-    PATH="$WORK/tools/bin:$PATH" "$WORK/tools/bin/auditwheel" repair -w "$WORK/repaired" "$WORK"/whl/cneuron-*.whl
+    PATH="$WORK/tools/bin:$PATH" "$WORK/tools/bin/auditwheel" repair --strip -w "$WORK/repaired" "$WORK"/whl/cneuron-*.whl
     WHEEL=$(ls "$WORK"/repaired/cneuron-*.whl)
     "$WORK/tools/bin/auditwheel" show "$WHEEL"
     cp "$WHEEL" "$OUT/"
