@@ -358,7 +358,7 @@ def test_same_seed_bitwise_whatever_the_threads_and_pipelines_work():
     assert not hasattr(f, "coef_") and f.get_params() == c.get_params()
 
 
-# ---- found in review ---------------------------------------------------------------
+# ---- edge cases: failed fits, changed rates, weights, ties, held-out rows ------------
 
 
 def test_a_failed_fit_leaves_a_fitted_estimator_as_it_was():

@@ -651,7 +651,7 @@ def test_divergence_is_an_error_and_leaves_the_neuron_unchanged():
     assert n.history is None
 
 
-# ---- found in review ---------------------------------------------------------------
+# ---- edge cases: float32 steps, weight scaling, caller state, None arrays ------------
 
 
 def test_float32_shrinks_small_weights():
