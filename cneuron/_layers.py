@@ -421,3 +421,20 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ",\n".join(f"    {layer!r}" for layer in self._layers)
         return f"Sequential([\n{inner},\n])"
+
+
+def model_shape(model: Any) -> tuple[int, int | None, np.dtype]:
+    """(n_inputs, n_outputs, dtype) of a Neuron, Dense or Sequential; n_outputs
+    is None for a Neuron, whose output per sample is one value (1-D results).
+    Anything else raises ``TypeError``."""
+    from ._neuron import Neuron
+
+    if isinstance(model, Sequential):
+        return model[0].n_inputs, model[len(model) - 1].n_outputs, np.dtype(model.dtype)
+    if isinstance(model, Dense):
+        return model.n_inputs, model.n_outputs, np.dtype(model.dtype)
+    if isinstance(model, Neuron):
+        return model.n_features, None, np.dtype(model.dtype)
+    raise TypeError(
+        f"model must be a cneuron Neuron, Dense or Sequential, got {type(model).__name__}"
+    )

@@ -57,27 +57,6 @@ def _format_of(path: str, what: str) -> str:
     return ext
 
 
-def _n_inputs(model: Any) -> int:
-    from ._layers import Dense, Sequential
-
-    if isinstance(model, Sequential):
-        return int(model[0].n_inputs)
-    if isinstance(model, Dense):
-        return int(model.n_inputs)
-    return int(model.n_features)
-
-
-def _n_outputs(model: Any) -> int | None:
-    """Outputs per row, or None for a Neuron (one value per row, 1-D)."""
-    from ._layers import Dense, Sequential
-
-    if isinstance(model, Sequential):
-        return int(model[len(model) - 1].n_outputs)
-    if isinstance(model, Dense):
-        return int(model.n_outputs)
-    return None
-
-
 # ---- readers -------------------------------------------------------------------
 
 
@@ -337,6 +316,7 @@ def predict_file(
     """Run a saved model over an input file into an output file; returns the
     number of rows. Raises ``PredictError`` (with an exit code) on failure."""
     from ._io import ModelFileError, load
+    from ._layers import model_shape
 
     if batch_size < 1:
         raise PredictError(EXIT_USAGE, f"--batch-size must be at least 1, got {batch_size}")
@@ -352,9 +332,7 @@ def predict_file(
         raise PredictError(EXIT_MODEL, f"bad model file: {exc}") from None
     except (OSError, ValueError) as exc:
         raise PredictError(EXIT_MODEL, f"bad model file {model_path!r}: {exc}") from None
-    n_in = _n_inputs(model)
-    n_out = _n_outputs(model)
-    dtype = np.dtype(model.dtype)
+    n_in, n_out, dtype = model_shape(model)
 
     reader: _NpyReader | _CsvReader
     if in_fmt == ".npy":

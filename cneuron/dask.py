@@ -26,23 +26,9 @@ except ImportError as exc:  # pragma: no cover - exercised without dask
         "cneuron.dask needs Dask: pip install 'cneuron[dask]' (dask[array,dataframe])"
     ) from exc
 
-from ._layers import Dense, Sequential
-from ._neuron import Neuron
+from ._layers import model_shape
 
 __all__ = ["predict"]
-
-
-def _shape_of(model: Any) -> tuple[int, int | None, np.dtype]:
-    """(n_inputs, n_outputs or None for a Neuron's 1-D output, dtype)."""
-    if isinstance(model, Sequential):
-        return model[0].n_inputs, model[len(model) - 1].n_outputs, np.dtype(model.dtype)
-    if isinstance(model, Dense):
-        return model.n_inputs, model.n_outputs, np.dtype(model.dtype)
-    if isinstance(model, Neuron):
-        return model.n_features, None, np.dtype(model.dtype)
-    raise TypeError(
-        f"model must be a cneuron Neuron, Dense or Sequential, got {type(model).__name__}"
-    )
 
 
 def _forward_block(block: np.ndarray, model: Any, num_threads: int | None) -> np.ndarray:
@@ -84,7 +70,7 @@ def predict(model: Any, X: Any, *, num_threads: int | None = 1) -> Any:
     >>> np.round(y.compute()[:2], 4).tolist()
     [0.832, 0.832]
     """
-    n_in, n_out, dtype = _shape_of(model)
+    n_in, n_out, dtype = model_shape(model)
     if isinstance(X, da.Array):
         return _predict_array(model, X, n_in, n_out, dtype, num_threads)
     try:
