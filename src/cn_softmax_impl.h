@@ -9,20 +9,28 @@
  * Accuracy:
  *   - x_i - m is formed exactly, as a double-double (TwoSum), and exp applied
  *     to it: no error proportional to |x_i - m|;
- *   - S = k + T with k the number of entries equal to m (each e = 1 exactly)
- *     and T the sum of the others, compensated (error-free pairwise sums in
- *     chunks, Neumaier across chunks, in a fixed order): its error does not
- *     grow with the row length, and the result is reproducible;
- *   - log S = log1p(T) when k = 1 (the usual case), so log_softmax of the
- *     dominant entry keeps its digits when T is tiny.
+ *   - S is summed in double in up to CN_SM_LANES fixed lanes (entry i in
+ *     lane i mod CN_SM_LANES) combined by a halving tree. In float64 every
+ *     addition is error-free (TwoSum: the rounding errors are kept and
+ *     summed too), so the error of S does not grow with the row length; in
+ *     float32 plain double additions stay far below float's precision. The
+ *     order is fixed: results are reproducible;
+ *   - softmax divides by S in float64 and multiplies by 1/S (rounded to
+ *     float) in float32;
+ *   - log_softmax takes S = k + T, k the number of entries equal to m (each
+ *     e = 1 exactly) and T the sum of the others, and log S = log1p(T) when
+ *     k = 1 (the usual case), so the dominant entry keeps its digits when T
+ *     is tiny.
  * Limits: a row with NaN gives NaN; +inf entries share the mass (softmax
  * 1/k, others 0; log_softmax -log k, others -inf); -inf entries give 0 and
  * -inf; a row of -inf only is uniform (1/n; log_softmax -log n), the limit
  * of equal entries.
+ *
+ * Every loop runs over fixed lanes with selects only, so it vectorizes; the
+ * maximum ignores NaN (a NaN entry makes T, hence every output, NaN).
  */
 
-#define CN_SM_LANES 8
-#define CN_SM_CHUNK 256 /* a power of two */
+#define CN_SM_LANES 64
 
 /* e = exp(v - m) in the storage dtype (float32 exps run 16 to a zmm), with
  * v - m formed exactly (TwoSum) and applied to first order; 0 for v = -inf. */
@@ -46,105 +54,136 @@ CN_INLINE double CN_SFX(cn_sm_log)(CN_T v, CN_T m, double logS)
     return (double)s + ((double)err - logS);
 }
 
-/* one lane step of the sum: Neumaier, e >= 0 and t >= 0 */
-#define CN_SM_ADD(T, C, E)                                          \
-    do {                                                            \
-        double t_ = (T) + (E);                                      \
-        (C) += ((T) >= (E)) ? ((T) - t_) + (E) : ((E) - t_) + (T);  \
-        (T) = t_;                                                   \
+/* Adding a >= 0 to lane sum T. float64: TwoSum, the rounding error kept in
+ * C. float32: a plain double addition, whose error (2^-53 per term) stays
+ * far below float's precision for any row a machine can hold. Maxima are
+ * counted per lane in CN_SM_COUNT, an integer of the vector's lane width. */
+#if CN_T_IS_FLOAT
+#define CN_SM_COUNT int32_t
+#define CN_SM_ADD(T, C, A) ((T) += (A))
+#else
+#define CN_SM_COUNT int64_t
+#define CN_SM_ADD(T, C, A)                          \
+    do {                                            \
+        double a_ = (A);                            \
+        double t_ = (T) + a_;                       \
+        double bp_ = t_ - (T);                      \
+        (C) += ((T) - (t_ - bp_)) + (a_ - bp_);     \
+        (T) = t_;                                   \
     } while (0)
+#endif
 
 CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int log_out)
 {
     if (n <= 0)
         return;
-    const ptrdiff_t nfull = n - n % CN_SM_LANES;
-    /* max, NaN sticky, in fixed lanes */
+    /* lane j holds entries j, j + L, j + 2L, ... (L = CN_SM_LANES); only
+     * the first `nl` lanes are used */
+    const ptrdiff_t nl = (n < CN_SM_LANES) ? n : CN_SM_LANES;
+    ptrdiff_t i0, i, j;
+
+    /* max in lanes (NaN entries are passed over) */
     CN_T ml[CN_SM_LANES];
-    for (int l = 0; l < CN_SM_LANES; l++)
-        ml[l] = x[0];
-    for (ptrdiff_t i0 = 0; i0 < nfull; i0 += CN_SM_LANES)
-        for (int l = 0; l < CN_SM_LANES; l++) {
-            CN_T v = x[i0 + l];
-            ml[l] = (v > ml[l] || v != v) ? v : ml[l];
-        }
-    CN_T m = ml[0];
-    for (int l = 1; l < CN_SM_LANES; l++)
-        m = (ml[l] > m || ml[l] != ml[l]) ? ml[l] : m;
-    for (ptrdiff_t i = nfull; i < n; i++) {
-        CN_T v = x[i];
-        m = (v > m || v != v) ? v : m;
-    }
-    /* m = +inf: the +inf entries share the mass; m = -inf: every entry is
-     * -inf, equal, and (softmax being shift-invariant) shares it too */
-    const int inf_max = (m == (CN_T)INFINITY || m == -(CN_T)INFINITY);
-
-    /* S = K + T: K entries equal to m (e = 1 each), T the sum of the others.
-     * Each chunk of CN_SM_CHUNK exponentials is summed by a halving tree of
-     * error-free additions (TwoSum: the rounding errors are kept and summed
-     * too), a loop that vectorizes; the chunk totals are accumulated with
-     * Neumaier's compensation. The error of T does not grow with n, and the
-     * order is fixed, so the result is reproducible. For softmax the
-     * exponentials are also stored in out (rounded to float32 there: half an
-     * ulp more), and the last pass only divides. */
-    const int keep = (!log_out && !inf_max);
-    double buf[CN_SM_CHUNK], cbuf[CN_SM_CHUNK];
-    double T = 0.0, C = 0.0, K = 0.0;
-    for (ptrdiff_t i0 = 0; i0 < n; i0 += CN_SM_CHUNK) {
-        ptrdiff_t len = (n - i0 < CN_SM_CHUNK) ? n - i0 : CN_SM_CHUNK;
-        int64_t kc = 0; /* an integer count: the loop still vectorizes */
-        for (ptrdiff_t j = 0; j < len; j++) {
+    for (j = 0; j < nl; j++)
+        ml[j] = -(CN_T)INFINITY;
+    for (i0 = 0; i0 < n; i0 += CN_SM_LANES) {
+        const ptrdiff_t len = (n - i0 < CN_SM_LANES) ? n - i0 : CN_SM_LANES;
+        for (j = 0; j < len; j++) {
             CN_T v = x[i0 + j];
-            int one = (v == m);
-            kc += one;
-            buf[j] = (one || inf_max) ? 0.0 : (double)CN_SFX(cn_sm_exp)(v, m);
-            cbuf[j] = 0.0;
+            ml[j] = (v > ml[j]) ? v : ml[j];
         }
-        if (keep) /* e_i, 1 for the maxima; x may be out: read above, first */
-            for (ptrdiff_t j = 0; j < len; j++)
-                out[i0 + j] = (x[i0 + j] == m) ? (CN_T)1 : (CN_T)buf[j];
-        K += (double)kc;
-        for (ptrdiff_t j = len; j < CN_SM_CHUNK; j++)
-            buf[j] = cbuf[j] = 0.0; /* +0 leaves a sum of non-negatives unchanged */
-        for (int w = CN_SM_CHUNK / 2; w >= 1; w /= 2) {
-            for (int j = 0; j < w; j++) {
-                double a = buf[j], b = buf[j + w];
-                double t = a + b;
-                double bp = t - a;
-                double err = (a - (t - bp)) + (b - bp);
-                buf[j] = t;
-                cbuf[j] = (cbuf[j] + cbuf[j + w]) + err;
-            }
-        }
-        CN_SM_ADD(T, C, buf[0]);
-        C += cbuf[0];
     }
-    T = T + C;
-    double S = K + T;
-    double logS = (K == 1.0) ? cn_log1p_nonneg_d(T) : cn_log_ge1_d(S);
-    logS = (S == S) ? logS : S; /* NaN row */
+    CN_T m = -(CN_T)INFINITY;
+    for (j = 0; j < nl; j++)
+        m = (ml[j] > m) ? ml[j] : m;
 
-    if (m != m) {
-        for (ptrdiff_t i = 0; i < n; i++)
-            out[i] = m;
-    } else if (inf_max) {
-        for (ptrdiff_t i = 0; i < n; i++) {
-            int top = (x[i] == m);
-            out[i] = (CN_T)(log_out ? (top ? -logS : -(double)INFINITY) : (top ? 1.0 / S : 0.0));
+    if (m == (CN_T)INFINITY || m == -(CN_T)INFINITY) {
+        /* +inf: the +inf entries share the mass; -inf: every other entry is
+         * -inf (or NaN), equal, and (softmax being shift-invariant) shares
+         * it too. A NaN makes the row NaN. */
+        double K = 0.0;
+        int nan = 0;
+        for (i = 0; i < n; i++) {
+            K += (x[i] == m) ? 1.0 : 0.0;
+            nan |= (x[i] != x[i]);
         }
-    } else if (log_out) {
-        for (ptrdiff_t i = 0; i < n; i++)
+        double logS = cn_log_ge1_d(K);
+        for (i = 0; i < n; i++) {
+            int top = (x[i] == m);
+            double y = log_out ? (top ? -logS : -(double)INFINITY) : (top ? 1.0 / K : 0.0);
+            out[i] = nan ? (CN_T)NAN : (CN_T)y;
+        }
+        return;
+    }
+
+    /* Each lane sums its exponentials (CN_SM_ADD: t the sum, c the rounding
+     * errors). softmax needs S alone: the exponentials are summed whole and
+     * stored in out, where the last pass scales them (x may be out: each
+     * entry is read before it is written). log_softmax needs S = K + T:
+     * entries equal to m count in K and add 0 to T. The lanes used are the
+     * first np, the power of two from nl up, which the tree below halves. */
+    ptrdiff_t np = 1;
+    while (np < nl)
+        np *= 2;
+    double tl[CN_SM_LANES], cl[CN_SM_LANES];
+    CN_SM_COUNT kl[CN_SM_LANES];
+    for (j = 0; j < np; j++) {
+        tl[j] = cl[j] = 0.0;
+        kl[j] = 0;
+    }
+    for (i0 = 0; i0 < n; i0 += CN_SM_LANES) {
+        const ptrdiff_t len = (n - i0 < CN_SM_LANES) ? n - i0 : CN_SM_LANES;
+        if (!log_out)
+            for (j = 0; j < len; j++) { /* S alone matters: the maxima add e = 1 */
+                CN_T e = CN_SFX(cn_sm_exp)(x[i0 + j], m);
+                out[i0 + j] = e;
+                CN_SM_ADD(tl[j], cl[j], (double)e);
+            }
+        else
+            for (j = 0; j < len; j++) {
+                CN_T v = x[i0 + j];
+                CN_T e = CN_SFX(cn_sm_exp)(v, m);
+                int one = (v == m);
+                kl[j] += one;
+                CN_SM_ADD(tl[j], cl[j], one ? 0.0 : (double)e);
+            }
+    }
+    /* the lanes by a halving tree, in a fixed order (lane j + w into lane
+     * j), the additions error-free in float64 as above */
+    for (ptrdiff_t w = np / 2; w >= 1; w /= 2)
+        for (j = 0; j < w; j++) {
+            cl[j] += cl[j + w];
+            CN_SM_ADD(tl[j], cl[j], tl[j + w]);
+        }
+    const double T = tl[0] + cl[0];
+
+    if (log_out) {
+        int64_t kc = 0;
+        for (j = 0; j < np; j++)
+            kc += kl[j];
+        const double K = (double)kc;
+        const double S = K + T;
+        const double logS = (K == 1.0) ? cn_log1p_nonneg_d(T) : cn_log_ge1_d(S);
+        for (i = 0; i < n; i++)
             out[i] = (CN_T)CN_SFX(cn_sm_log)(x[i], m, logS);
-    } else if (keep) {
-        for (ptrdiff_t i = 0; i < n; i++) /* out holds e_i */
-            out[i] = (CN_T)((double)out[i] / S);
     } else {
-        for (ptrdiff_t i = 0; i < n; i++)
-            out[i] = (CN_T)((double)CN_SFX(cn_sm_exp)(x[i], m) / S);
+        const double S = T;
+#if CN_T_IS_FLOAT
+        /* e times 1/S in float: two roundings (1/S and the product), a
+         * multiply where a double division would cost a third of the
+         * function; within the stated bound */
+        const float inv = (float)(1.0 / S);
+        for (i = 0; i < n; i++) /* out holds e_i */
+            out[i] = out[i] * inv;
+#else
+        for (i = 0; i < n; i++)
+            out[i] = out[i] / S;
+#endif
     }
 }
 
 #undef CN_SM_ADD
+#undef CN_SM_COUNT
 
 /* The vector-Jacobian product of a row, given s = softmax(z) and the
  * upstream gradient g:
