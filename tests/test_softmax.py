@@ -55,6 +55,51 @@ def test_within_4_ulp_of_the_exact_value(log_out, dtype, rng):
                 assert _ulps(yi, ei, dtype) <= 4.0, (row, yi, ei)
 
 
+# The row kernel keeps entry i in lane i mod 64 (max and sums), combined by a
+# halving tree over the power of two of lanes in use: lengths around those
+# boundaries, and the decisive entry (the maximum, a NaN, +inf) in each lane
+# position.
+LENGTHS = [1, 2, 3, 63, 64, 65, 127, 128, 129, 200]
+
+
+@pytest.mark.parametrize("log_out", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", LENGTHS)
+def test_lane_boundaries_within_4_ulp(n, dtype, log_out, rng):
+    f = A.log_softmax if log_out else A.softmax
+    row = (rng.standard_normal(n) * 6).astype(dtype)
+    y = f(row)
+    for yi, ei in zip(y, _exact(row, log_out)):
+        if abs(ei) < np.finfo(dtype).smallest_normal:
+            assert abs(mpmath.mpf(float(yi)) - ei) <= 4 * np.finfo(dtype).smallest_subnormal
+        else:
+            assert _ulps(yi, ei, dtype) <= 4.0, (n, yi, ei)
+    inplace = row.copy()
+    assert f(inplace, out=inplace) is inplace
+    np.testing.assert_array_equal(inplace, y)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [65, 130])
+def test_the_decisive_entry_in_every_lane_position(n, dtype):
+    base = np.linspace(-3.0, 3.0, n).astype(dtype)[::-1].copy()  # its max at 0
+    for pos in range(n):
+        row = base.copy()
+        row[pos] = 50.0  # a dominant maximum
+        s = A.softmax(row)
+        assert s.argmax() == pos and s[pos] > 0.999
+        assert A.log_softmax(row)[pos] > -1e-6
+        row[pos] = np.nan
+        assert np.isnan(A.softmax(row)).all() and np.isnan(A.log_softmax(row)).all()
+        row[pos] = np.inf
+        expect = np.zeros(n, dtype)
+        expect[pos] = 1.0
+        np.testing.assert_array_equal(A.softmax(row), expect)
+        lexp = np.full(n, -np.inf, dtype)
+        lexp[pos] = 0.0
+        np.testing.assert_array_equal(A.log_softmax(row), lexp)
+
+
 def test_matches_the_reference_and_sums_to_one(rng):
     z = rng.standard_normal((50, 13)) * 8
     s = A.softmax(z)
