@@ -118,6 +118,45 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R
     }
 }
 
+#if CN_BR > 1
+/* cn_panel_part for a lone row (the rows left over after whole tiles, or a
+ * batch smaller than a tile): 16 lanes at a time instead of 2, 16
+ * independent sums in registers, so that each step reads 16 consecutive
+ * rows of the panel and the block of weights streams front to back (a
+ * batch of one is bound by that stream). The same operations, in the same
+ * order per lane, as cn_panel_part. */
+CN_TARGET CN_INLINE void CN_FN(cn_panel_part_row)(const CN_T *x, const CN_T *Wt, ptrdiff_t k0,
+                                                  ptrdiff_t k1, CN_FN(cn_pvec) *CN_RESTRICT P)
+{
+    const CN_T *xr[1] = {x};
+    for (int l = 0; l < CN_LANES; l += 16) {
+        CN_FN(cn_pvec) a[16][CN_BR][CN_JV];
+        ptrdiff_t k = k0 + l;
+        if (k0 == 0) {
+            CN_UNROLL_ALL
+            for (int q = 0; q < 16; q++)
+                CN_FN(cn_panel_step)(xr, 1, Wt, k + q, 1, a[q]);
+            k += CN_LANES;
+        } else {
+            CN_UNROLL_ALL
+            for (int q = 0; q < 16; q++)
+                CN_UNROLL_ALL
+                for (int jv = 0; jv < CN_JV; jv++)
+                    a[q][0][jv] = P[(l + q) * CN_JV + jv];
+        }
+        for (; k < k1; k += CN_LANES)
+            CN_UNROLL_ALL
+            for (int q = 0; q < 16; q++)
+                CN_FN(cn_panel_step)(xr, 1, Wt, k + q, 0, a[q]);
+        CN_UNROLL_ALL
+        for (int q = 0; q < 16; q++)
+            CN_UNROLL_ALL
+            for (int jv = 0; jv < CN_JV; jv++)
+                P[(l + q) * CN_JV + jv] = a[q][0][jv];
+    }
+}
+#endif
+
 /* out rows outr[r] (r < R), columns [0, nc): X[r].W[j] + b[j] for the CN_PW
  * outputs j of one panel (Wt: Kp rows of CN_PW weights, b: CN_PW biases),
  * rows xr[r] with Kp elements, Kp >= CN_LANES. The lanes' sums run over
@@ -221,8 +260,13 @@ CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t 
                                      P + r0 * CN_LANES * CN_JV);
             }
             for (ptrdiff_t r0 = nfull; r0 < n; r0++) {
+#if CN_BR > 1
+                CN_FN(cn_panel_part_row)(X + r0 * ldx, Wp, k0, k0 + CN_KBLOCK,
+                                         P + r0 * CN_LANES * CN_JV);
+#else
                 const CN_T *xr[1] = {X + r0 * ldx};
                 CN_FN(cn_panel_part)(xr, 1, Wp, k0, k0 + CN_KBLOCK, P + r0 * CN_LANES * CN_JV);
+#endif
             }
         }
         for (ptrdiff_t r0 = 0; r0 < nfull; r0 += CN_BR) {
