@@ -45,8 +45,10 @@ typedef CN_T CN_FN(cn_pvec);
 #endif
 #if CN_VECTOR_EXT && CN_VBYTES >= 64
 #define CN_BR 4 /* rows per tile: 4 x (5 or 6) partial sums in 32 registers */
+#define CN_NL_ROW 16 /* lanes at a time for a lone row (cn_panel_part) */
 #else
 #define CN_BR 1
+#define CN_NL_ROW 2
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 #define CN_UNROLL_ALL _Pragma("GCC unroll 32")
@@ -78,26 +80,29 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_step)(const CN_T *const *xr, const int R
 /* Lane sums over the features [k0, k1) (a K block before the last; k0, k1
  * multiples of CN_LANES) for a tile of CN_BR rows and one panel, continued
  * from P (or started, when k0 == 0) and left in P: P[(l * R + r) * CN_JV
- * + jv]. R (CN_BR, or 1 for the rows left over) is a constant after
- * inlining. Splitting each lane's sequential sum at block boundaries
+ * + jv]. R (CN_BR, or 1 for the rows left over) and NL (lanes at a time)
+ * are constants after inlining: NL = 2 for a tile, twice the independent
+ * sums in flight; NL = CN_NL_ROW for a lone row where 32 vector registers
+ * hold them, so that each step reads 16 consecutive rows of the panel and
+ * the block of weights streams front to back (a batch of one is bound by
+ * that stream). Splitting each lane's sequential sum at block boundaries
  * keeps its order; the weights of a block stay in L1 while the tiles of a
  * row block pass. */
-CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R,
+CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R, const int NL,
                                               const CN_T *Wt, ptrdiff_t k0, ptrdiff_t k1,
                                               CN_FN(cn_pvec) *CN_RESTRICT P)
 {
-    /* two lanes at a time: twice the independent sums in flight */
-    for (int l = 0; l < CN_LANES; l += 2) {
-        CN_FN(cn_pvec) a[2][CN_BR][CN_JV];
+    for (int l = 0; l < CN_LANES; l += NL) {
+        CN_FN(cn_pvec) a[CN_NL_ROW][CN_BR][CN_JV];
         ptrdiff_t k = k0 + l;
         if (k0 == 0) {
             CN_UNROLL_ALL
-            for (int q = 0; q < 2; q++)
+            for (int q = 0; q < NL; q++)
                 CN_FN(cn_panel_step)(xr, R, Wt, k + q, 1, a[q]);
             k += CN_LANES;
         } else {
             CN_UNROLL_ALL
-            for (int q = 0; q < 2; q++)
+            for (int q = 0; q < NL; q++)
                 CN_UNROLL_ALL
                 for (int r = 0; r < R; r++)
                     CN_UNROLL_ALL
@@ -106,10 +111,10 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R
         }
         for (; k < k1; k += CN_LANES)
             CN_UNROLL_ALL
-            for (int q = 0; q < 2; q++)
+            for (int q = 0; q < NL; q++)
                 CN_FN(cn_panel_step)(xr, R, Wt, k + q, 0, a[q]);
         CN_UNROLL_ALL
-        for (int q = 0; q < 2; q++)
+        for (int q = 0; q < NL; q++)
             CN_UNROLL_ALL
             for (int r = 0; r < R; r++)
                 CN_UNROLL_ALL
@@ -117,45 +122,6 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_part)(const CN_T *const *xr, const int R
                     P[((l + q) * R + r) * CN_JV + jv] = a[q][r][jv];
     }
 }
-
-#if CN_BR > 1
-/* cn_panel_part for a lone row (the rows left over after whole tiles, or a
- * batch smaller than a tile): 16 lanes at a time instead of 2, 16
- * independent sums in registers, so that each step reads 16 consecutive
- * rows of the panel and the block of weights streams front to back (a
- * batch of one is bound by that stream). The same operations, in the same
- * order per lane, as cn_panel_part. */
-CN_TARGET CN_INLINE void CN_FN(cn_panel_part_row)(const CN_T *x, const CN_T *Wt, ptrdiff_t k0,
-                                                  ptrdiff_t k1, CN_FN(cn_pvec) *CN_RESTRICT P)
-{
-    const CN_T *xr[1] = {x};
-    for (int l = 0; l < CN_LANES; l += 16) {
-        CN_FN(cn_pvec) a[16][CN_BR][CN_JV];
-        ptrdiff_t k = k0 + l;
-        if (k0 == 0) {
-            CN_UNROLL_ALL
-            for (int q = 0; q < 16; q++)
-                CN_FN(cn_panel_step)(xr, 1, Wt, k + q, 1, a[q]);
-            k += CN_LANES;
-        } else {
-            CN_UNROLL_ALL
-            for (int q = 0; q < 16; q++)
-                CN_UNROLL_ALL
-                for (int jv = 0; jv < CN_JV; jv++)
-                    a[q][0][jv] = P[(l + q) * CN_JV + jv];
-        }
-        for (; k < k1; k += CN_LANES)
-            CN_UNROLL_ALL
-            for (int q = 0; q < 16; q++)
-                CN_FN(cn_panel_step)(xr, 1, Wt, k + q, 0, a[q]);
-        CN_UNROLL_ALL
-        for (int q = 0; q < 16; q++)
-            CN_UNROLL_ALL
-            for (int jv = 0; jv < CN_JV; jv++)
-                P[(l + q) * CN_JV + jv] = a[q][0][jv];
-    }
-}
-#endif
 
 /* out rows outr[r] (r < R), columns [0, nc): X[r].W[j] + b[j] for the CN_PW
  * outputs j of one panel (Wt: Kp rows of CN_PW weights, b: CN_PW biases),
@@ -256,17 +222,13 @@ CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t 
                 const CN_T *xr[CN_BR];
                 for (int r = 0; r < CN_BR; r++)
                     xr[r] = X + (r0 + r) * ldx;
-                CN_FN(cn_panel_part)(xr, CN_BR, Wp, k0, k0 + CN_KBLOCK,
+                CN_FN(cn_panel_part)(xr, CN_BR, 2, Wp, k0, k0 + CN_KBLOCK,
                                      P + r0 * CN_LANES * CN_JV);
             }
             for (ptrdiff_t r0 = nfull; r0 < n; r0++) {
-#if CN_BR > 1
-                CN_FN(cn_panel_part_row)(X + r0 * ldx, Wp, k0, k0 + CN_KBLOCK,
-                                         P + r0 * CN_LANES * CN_JV);
-#else
                 const CN_T *xr[1] = {X + r0 * ldx};
-                CN_FN(cn_panel_part)(xr, 1, Wp, k0, k0 + CN_KBLOCK, P + r0 * CN_LANES * CN_JV);
-#endif
+                CN_FN(cn_panel_part)(xr, 1, CN_NL_ROW, Wp, k0, k0 + CN_KBLOCK,
+                                     P + r0 * CN_LANES * CN_JV);
             }
         }
         for (ptrdiff_t r0 = 0; r0 < nfull; r0 += CN_BR) {
@@ -293,6 +255,7 @@ CN_TARGET static void CN_FN(cn_dense_z)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t 
 #undef CN_JV
 #undef CN_LOG2L
 #undef CN_BR
+#undef CN_NL_ROW
 #undef CN_UNROLL_ALL
 #undef CN_KBLOCK
 
