@@ -132,6 +132,17 @@ def _positive_int(value: Any, what: str) -> int:
 # ---- the computation ----------------------------------------------------------------
 
 
+def _aligned_copy(a: np.ndarray, align: int = 64) -> np.ndarray:
+    """A C-contiguous copy of ``a`` whose data starts on an ``align``-byte
+    boundary: the kernels load whole 64-byte rows of the weight panels, and
+    a row that straddles two cache lines costs two loads."""
+    raw = np.empty(a.nbytes + align, dtype=np.uint8)
+    start = -raw.ctypes.data % align
+    out = raw[start : start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
 def _packed(layer: Dense) -> tuple[Any, ...]:
     """The layer as the kernels take it: (panels, padded bias, first row,
     n_outputs, code, p0, p1, mode), laid out as src/cn_dense_impl.h says:
@@ -148,7 +159,7 @@ def _packed(layer: Dense) -> tuple[Any, ...]:
     wide = np.zeros((n_panels * pw, max(k, lanes)), dtype=w.dtype)
     wide[:, k:] = -0.0
     wide[:n, :k] = w
-    panels = np.ascontiguousarray(wide.reshape(n_panels, pw, -1).transpose(0, 2, 1))
+    panels = _aligned_copy(wide.reshape(n_panels, pw, -1).transpose(0, 2, 1))
     bias = np.zeros(n_panels * pw, dtype=w.dtype)
     bias[:n] = layer._b
     for a in (panels, bias):

@@ -599,15 +599,18 @@ cdef void _net_rows(
     """The layers back to back over one block of n <= rb rows: each layer's
     output goes to a buffer whose rows are padded (+0.0) to the next layer's
     Kp, so the next layer reads it without copying."""
+    # the scratch rows (padded or packed input of a layer) are as wide as
+    # the widest layer input
+    cdef Py_ssize_t kpmax = max(specs[0].Kp, width)
     cdef floating *scratch = ws
-    cdef floating *part = <floating *>_align64(ws + rb * specs[0].Kp)
+    cdef floating *part = <floating *>_align64(ws + rb * kpmax)
     cdef floating *bufs[2]
     cdef const floating *cur = X
     cdef floating *dst
     cdef Py_ssize_t ldcur = ldx, lddst, r, li
     cdef int padded = 0
     cdef const LayerSpec *s
-    bufs[0] = ws + rb * specs[0].Kp + _part_elems(rb, sizeof(floating))
+    bufs[0] = ws + rb * kpmax + _part_elems(rb, sizeof(floating))
     bufs[1] = bufs[0] + rb * width
     for li in range(n_layers):
         s = &specs[li]
@@ -764,7 +767,7 @@ cdef class Network:
         self.n_outputs = self.specs[self.n_layers - 1].N
         self.rb = NET_BLOCK_BYTES // ((self.specs[0].Kp + 2 * self.width) * itemsize)
         self.rb = max(8, min(384, self.rb // 8 * 8))  # whole tiles of 4 rows
-        self.ws_elems = (self.rb * (self.specs[0].Kp + 2 * self.width)
+        self.ws_elems = (self.rb * (max(self.specs[0].Kp, self.width) + 2 * self.width)
                          + _part_elems(self.rb, itemsize))
         self.max_threads = max(1, max_threads)
         self.pool = []

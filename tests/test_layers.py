@@ -243,6 +243,34 @@ def test_wide_layers_match_neurons_bitwise(n_inputs, dtype):
     assert_bitwise(Y, expect, "defined order")
 
 
+#: batches of many rows and more than two panels of outputs: on the AVX-512
+#: path the kernel packs the rows of each tile (feature by feature) once a
+#: row holds 2 KiB (src/cn_dense_impl.h, cn_dense_pack) and sums them in
+#: groups of 64 rows, in K blocks of 2048 features past 4096
+PACKED_INPUTS = (255, 256, 257, 511, 512, 513, 1024, 4097, 8193)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_inputs", PACKED_INPUTS)
+def test_packed_batches_match_neurons_bitwise(n_inputs, dtype):
+    rng = np.random.default_rng(n_inputs + 7)
+    # rows: one tile, a tile and leftovers, groups of 64 and a ragged end
+    for n_rows, m, act in (
+        (4, 70, "relu"),
+        (7, 33, "tanh"),
+        (64, 17, "identity"),
+        (133, 49, "silu"),
+    ):
+        X, W, b = layer_data(rng, n_rows, n_inputs, m, dtype)
+        Y = cn.Dense(W, b, act).forward(X, num_threads=1)
+        assert_bitwise(Y, neuron_outputs(W, b, act, X), f"{n_rows} x {n_inputs} -> {m} {act}")
+    Y = cn.Dense(W, b).forward(X)
+    expect = np.stack([defined_order_z(X, W[j], b[j]) for j in range(W.shape[0])], axis=1)
+    assert_bitwise(Y, expect, "defined order")
+    for start, stop in ((0, 1), (1, 6), (60, 133)):
+        assert_bitwise(cn.Dense(W, b).forward(X[start:stop]), Y[start:stop], f"rows {start}:{stop}")
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_wide_layers_are_thread_and_position_invariant(dtype):
     rng = np.random.default_rng(31)
