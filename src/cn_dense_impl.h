@@ -209,6 +209,11 @@ CN_TARGET CN_INLINE void CN_FN(cn_panel_tile)(const CN_T *const *xr, const int R
  * rows; a layer of up to 4096 features is then summed in one sweep, with
  * no partial lane sums stored and reloaded. */
 #define CN_KBLOCK ((ptrdiff_t)(16 * 1024 / 64))
+#if defined(__GNUC__) || defined(__clang__)
+#define CN_PREFETCH_L2(p) __builtin_prefetch((p), 0, 2)
+#else
+#define CN_PREFETCH_L2(p) ((void)(p))
+#endif
 #define CN_KBLOCK_PK ((ptrdiff_t)(128 * 1024 / 64))
 #define CN_ROWGROUP_PK 64
 
@@ -259,6 +264,18 @@ CN_TARGET CN_INLINE void CN_FN(cn_dense_z_impl)(const CN_T *X, ptrdiff_t ldx, co
             for (ptrdiff_t r0 = g0; r0 < gfull; r0 += CN_BR) {
                 const CN_T *xr[CN_BR];
                 CN_T *outr[CN_BR];
+                if (XS != 1 && (p + 1) * CN_PW < N) {
+                    /* packed rows: each tile of the group asks for its share
+                     * of the next panel's weights (Kp rows of 64 bytes) to
+                     * come into L2, so that the next panel's first tile does
+                     * not wait for them */
+                    ptrdiff_t tiles = (gfull - g0) / CN_BR, t = (r0 - g0) / CN_BR;
+                    ptrdiff_t per = (Kp + tiles - 1) / tiles;
+                    ptrdiff_t q1 = (t + 1) * per < Kp ? (t + 1) * per : Kp;
+                    const CN_T *next = Wp + Kp * CN_PW;
+                    for (ptrdiff_t q = t * per; q < q1; q++)
+                        CN_PREFETCH_L2(next + q * CN_PW);
+                }
                 for (int r = 0; r < CN_BR; r++) {
                     xr[r] = CN_XT(r0, r);
                     outr[r] = out + (r0 + r) * ldo + p * CN_PW;
@@ -363,4 +380,5 @@ CN_TARGET static void CN_FN(cn_dense_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff
 #undef CN_UNROLL_ALL
 #undef CN_KBLOCK
 #undef CN_KBLOCK_PK
+#undef CN_PREFETCH_L2
 #undef CN_ROWGROUP_PK
