@@ -340,10 +340,11 @@ CN_TARGET static void CN_FN(cn_dense_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff
 {
     if (n <= 0)
         return;
-    if (CN_BR > 1 && n >= CN_BR && N > 2 * CN_PW && Kp * (ptrdiff_t)sizeof(CN_T) >= 2048) {
-        /* tiles of rows, more than two panels and rows of 2 KiB or more:
-         * packing pays (measured; below that its copy costs more than the
-         * strided reads it saves), and does the padding too */
+    if (CN_BR > 1 && n >= CN_BR && N > 2 * CN_PW && Kp >= (sizeof(CN_T) == 4 ? 1024 : 256)) {
+        /* tiles of rows, more than two panels and rows of 256 doubles or
+         * 1024 floats or more: packing pays (measured; below that its copy
+         * costs more than the strided reads it saves), and does the
+         * padding too */
         CN_FN(cn_dense_pack)(X, ldx, n, K, Kp, scratch);
         CN_FN(cn_dense_z_impl)(NULL, 0, scratch, CN_BR, CN_KBLOCK_PK, CN_ROWGROUP_PK, n, Wt, Kp,
                                N, bp, out, ldo, part);

@@ -245,9 +245,9 @@ def test_wide_layers_match_neurons_bitwise(n_inputs, dtype):
 
 #: batches of many rows and more than two panels of outputs: on the AVX-512
 #: path the kernel packs the rows of each tile (feature by feature) once a
-#: row holds 2 KiB (src/cn_dense_impl.h, cn_dense_pack) and sums them in
-#: groups of 64 rows, in K blocks of 2048 features past 4096
-PACKED_INPUTS = (255, 256, 257, 511, 512, 513, 1024, 4097, 8193)
+#: row holds 256 doubles or 1024 floats (src/cn_dense_impl.h, cn_dense_pack),
+#: sums them in groups of 64 rows, in K blocks of 2048 features past 4096
+PACKED_INPUTS = (255, 256, 257, 511, 512, 513, 1023, 1024, 1025, 4097, 8193)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
