@@ -54,16 +54,29 @@ CN_INLINE double CN_SFX(cn_sm_log)(CN_T v, CN_T m, double logS)
     return (double)s + ((double)err - logS);
 }
 
-/* Adding a >= 0 to lane sum T. float64: TwoSum, the rounding error kept in
- * C. float32: a plain double addition, whose error (2^-53 per term) stays
- * far below float's precision for any row a machine can hold. Maxima are
- * counted per lane in CN_SM_COUNT, an integer of the vector's lane width. */
+/* Adding 0 <= a <= 1 to lane sum T, the rounding error kept in C.
+ * float64: CN_SM_ADD2 is TwoSum (any operands); CN_SM_ADD is Fast2Sum
+ * (three additions), error-free when T >= 1 >= a: softmax starts every
+ * lane at T = 1 for it and takes the start off after the tree (log_softmax,
+ * which needs the small sum T itself to full relative precision, starts at
+ * 0 and uses TwoSum). float32: plain double additions, whose error (2^-53
+ * per term) stays far below float's precision for any row a machine can
+ * hold. Maxima are counted per lane in CN_SM_COUNT, an integer of the
+ * vector's lane width. */
 #if CN_T_IS_FLOAT
 #define CN_SM_COUNT int32_t
 #define CN_SM_ADD(T, C, A) ((T) += (A))
+#define CN_SM_ADD2(T, C, A) ((T) += (A))
 #else
 #define CN_SM_COUNT int64_t
 #define CN_SM_ADD(T, C, A)                          \
+    do {                                            \
+        double a_ = (A);                            \
+        double t_ = (T) + a_;                       \
+        (C) += a_ - (t_ - (T));                     \
+        (T) = t_;                                   \
+    } while (0)
+#define CN_SM_ADD2(T, C, A)                         \
     do {                                            \
         double a_ = (A);                            \
         double t_ = (T) + a_;                       \
@@ -127,8 +140,12 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
         np *= 2;
     double tl[CN_SM_LANES], cl[CN_SM_LANES];
     CN_SM_COUNT kl[CN_SM_LANES];
+    /* float64 softmax lanes start at 1 (see CN_SM_ADD), taken off after
+     * the tree */
+    const double start = (CN_T_IS_FLOAT || log_out) ? 0.0 : 1.0;
     for (j = 0; j < np; j++) {
-        tl[j] = cl[j] = 0.0;
+        tl[j] = start;
+        cl[j] = 0.0;
         kl[j] = 0;
     }
     for (i0 = 0; i0 < n; i0 += CN_SM_LANES) {
@@ -145,7 +162,7 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
                 CN_T e = CN_SFX(cn_sm_exp)(v, m);
                 int one = (v == m);
                 kl[j] += one;
-                CN_SM_ADD(tl[j], cl[j], one ? 0.0 : (double)e);
+                CN_SM_ADD2(tl[j], cl[j], one ? 0.0 : (double)e);
             }
     }
     /* the lanes by a halving tree, in a fixed order (lane j + w into lane
@@ -153,9 +170,14 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
     for (ptrdiff_t w = np / 2; w >= 1; w /= 2)
         for (j = 0; j < w; j++) {
             cl[j] += cl[j + w];
-            CN_SM_ADD(tl[j], cl[j], tl[j + w]);
+            CN_SM_ADD2(tl[j], cl[j], tl[j + w]);
         }
-    const double T = tl[0] + cl[0];
+    /* tl[0] = start * np + T, exactly: T's high part by TwoSum, then the
+     * low parts */
+    double th = 0.0, tc = 0.0;
+    CN_SM_ADD2(th, tc, tl[0]);
+    CN_SM_ADD2(th, tc, -start * (double)np);
+    const double T = th + (tc + cl[0]);
 
     if (log_out) {
         int64_t kc = 0;
@@ -183,6 +205,7 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
 }
 
 #undef CN_SM_ADD
+#undef CN_SM_ADD2
 #undef CN_SM_COUNT
 
 /* The vector-Jacobian product of a row, given s = softmax(z) and the
