@@ -295,6 +295,18 @@ CN_TARGET CN_INLINE void CN_FN(cn_dense_z_impl)(const CN_T *X, ptrdiff_t ldx, co
 #undef CN_XR
 }
 
+/* Copies rows [0, n) of X (stride ldx, K features) to dst as rows of Kp
+ * elements, padded with +0.0. */
+CN_TARGET static void CN_FN(cn_pad_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff_t n, ptrdiff_t K,
+                                         ptrdiff_t Kp, CN_T *dst)
+{
+    for (ptrdiff_t r = 0; r < n; r++) {
+        memcpy(dst + r * Kp, X + r * ldx, (size_t)K * sizeof(CN_T));
+        for (ptrdiff_t k = K; k < Kp; k++)
+            dst[r * Kp + k] = 0;
+    }
+}
+
 /* Packs rows [0, n) of X (stride ldx, K features) for cn_dense_z_impl
  * into xpk (n * Kp elements): each whole tile of CN_BR rows interleaved
  * feature by feature (tile t, feature k, row r at t * CN_BR * Kp + k *
@@ -316,11 +328,7 @@ CN_TARGET static void CN_FN(cn_dense_pack)(const CN_T *X, ptrdiff_t ldx, ptrdiff
         for (ptrdiff_t k = K * CN_BR; k < Kp * CN_BR; k++)
             d[k] = 0;
     }
-    for (ptrdiff_t r0 = nfull; r0 < n; r0++) {
-        memcpy(xpk + r0 * Kp, X + r0 * ldx, (size_t)K * sizeof(CN_T));
-        for (ptrdiff_t k = K; k < Kp; k++)
-            xpk[r0 * Kp + k] = 0;
-    }
+    CN_FN(cn_pad_rows)(X + nfull * ldx, ldx, n - nfull, K, Kp, xpk + nfull * Kp);
 }
 
 /* out[r * ldo + j] = act(X[r].W[j] + b[j]) for the n rows of a block of X
@@ -350,11 +358,7 @@ CN_TARGET static void CN_FN(cn_dense_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff
                                N, bp, out, ldo, part);
     } else {
         if (K < Kp && !x_padded) {
-            for (ptrdiff_t r = 0; r < n; r++) {
-                memcpy(scratch + r * Kp, X + r * ldx, (size_t)K * sizeof(CN_T));
-                for (ptrdiff_t k = K; k < Kp; k++)
-                    scratch[r * Kp + k] = 0;
-            }
+            CN_FN(cn_pad_rows)(X, ldx, n, K, Kp, scratch);
             X = scratch;
             ldx = Kp;
         }
