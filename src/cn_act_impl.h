@@ -127,19 +127,12 @@ CN_INLINE double cn_sigmoid_grad_d(double z) { return cn_sigmoid_grad_native_d(z
 CN_INLINE double cn_silu_grad_d(double z) { return cn_silu_grad_native_d(z); }
 #endif
 
-/* tanh |x| = -t / (2 + t) with t = expm1(-2|x|) below 0.55 (no cancellation),
- * (1 - e) / (1 + e) with e = exp(-2|x|) above (t near -1 would double its
- * error): both from one range reduction, one division. Odd: the sign of x is
- * copied, so tanh(-0) = -0. Native in both dtypes. */
+/* tanh from one range reduction, one small polynomial and one division
+ * (cn_math.h). Odd: the sign of x is copied, so tanh(-0) = -0. Native in
+ * both dtypes. */
 CN_INLINE CN_T CN_SFX(cn_tanh)(CN_T x)
 {
-    CN_T a = CN_FABS_T(x);
-    CN_T e, em1;
-    CN_SFX(cn_exp_expm1)(-2 * a, &e, &em1);
-    int small = (a < (CN_T)0.55);
-    CN_T num = small ? -em1 : (CN_T)1 - e;
-    CN_T den = small ? (CN_T)2 + em1 : (CN_T)1 + e;
-    return CN_COPYSIGN_T(num / den, x);
+    return CN_COPYSIGN_T(CN_SFX(cn_tanh_nonneg)(CN_FABS_T(x)), x);
 }
 
 /* ---- the expm1/log1p family: computed in double (float32 converts) ------- *

@@ -252,6 +252,32 @@ def test_within_4_ulp_against_mpmath(name, dtype):
             assert err <= MAX_ULP, (name, zi, yi, err)
 
 
+@pytest.mark.skipif(not EXTENDED_LONGDOUBLE, reason="needs an extended long double")
+def test_tanh_dense_sweep_within_4_ulp():
+    """tanh reduces |x| = n ln2/2 + s: sweep every reduction interval densely,
+    the switch points between them, tiny and subnormal arguments and the
+    approach to 1 (float64), and a regular sample of every float32 bit
+    pattern from 2^-10 to 10."""
+    half_ln2 = np.log(2) / 2
+    edges = (np.arange(0, 60) + 0.5) * half_ln2
+    z64 = np.concatenate(
+        [
+            np.linspace(0, 20, 1_000_001),
+            (edges[:, None] + np.linspace(-1e-9, 1e-9, 201)).ravel(),
+            np.geomspace(5e-324, 1e-3, 20_000),
+            np.linspace(17.5, 19.5, 100_001),
+        ]
+    )
+    z64 = np.concatenate([z64, -z64])
+    err = ulp_error(A.tanh(z64), _exact_ld("tanh", z64), np.float64)
+    assert err.max() <= MAX_ULP, (z64[np.argmax(err)], err.max())
+    bits = np.arange(0x3A800000, 0x41200000, 37, dtype=np.uint32)
+    tiny = np.geomspace(1e-45, 1e-3, 20_000, dtype=np.float32)
+    z32 = np.concatenate([bits.view(np.float32), tiny])
+    err = ulp_error(A.tanh(z32), _exact_ld("tanh", z32), np.float32)
+    assert err.max() <= MAX_ULP, (z32[np.argmax(err)], err.max())
+
+
 def test_silu_grad_at_its_zero_is_tiny_and_changes_sign():
     z = np.array([np.nextafter(SILU_Z0, -2), SILU_Z0, np.nextafter(SILU_Z0, 0)])
     d = A.derivative("silu", z)
