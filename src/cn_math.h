@@ -185,6 +185,31 @@ CN_MATH_INLINE float cn_exp_nonpos_f(float x)
     return (p * s1) * s2;
 }
 
+/* ---- exp(x) where the result is normal ------------------------------------ *
+ * For -CN_EXP_NORMAL_D <= x <= 0 (-CN_EXP_NORMAL_F in float) exp(x) = p 2^-m
+ * is a normal number, so the scaling is exact in one step: m is subtracted
+ * from p's exponent field. Bitwise what cn_exp_nonpos computes there (same p,
+ * exact scaling both ways), without its clamp and two-step scaling; callers
+ * check the range first (the softmax, per row). */
+#define CN_EXP_NORMAL_D 700.0
+#define CN_EXP_NORMAL_F 80.0f
+
+CN_MATH_INLINE double cn_exp_normal_d(double x)
+{
+    double r;
+    uint64_t m = cn_reduce_d(x, &r);
+    double p = 1.0 + cn_expm1_poly_d(r);
+    return cn_asdouble(cn_asuint64(p) - (m << 52));
+}
+
+CN_MATH_INLINE float cn_exp_normal_f(float x)
+{
+    float r;
+    uint32_t m = cn_reduce_f(x, &r);
+    float p = 1.0f + cn_expm1_poly_f(r);
+    return cn_asfloat(cn_asuint32(p) - (m << 23));
+}
+
 /* ---- exp and expm1 from one range reduction, x in [-inf, 0] or NaN --------- *
  * x = n ln2 + r as in exp, q = expm1(r) (no 1 added, so nothing cancels);
  * exp(x) = sc + sc q and expm1(x) = (sc - 1) + sc q with sc = 2^n: sc - 1 is

@@ -27,7 +27,10 @@
  * of equal entries.
  *
  * Every loop runs over fixed lanes with selects only, so it vectorizes; the
- * maximum ignores NaN (a NaN entry makes T, hence every output, NaN).
+ * maximum ignores NaN (a NaN entry makes T, hence every output, NaN). A
+ * softmax row without NaN whose every exp(x_i - m) is a normal number (the
+ * usual case) takes a shorter exponential, bitwise the same as the general
+ * one there.
  */
 
 #define CN_SM_LANES 64
@@ -41,6 +44,22 @@ CN_INLINE CN_T CN_SFX(cn_sm_exp)(CN_T v, CN_T m)
     CN_T err = (v - (s - bb)) + (-m - bb);
     err = (s > -(CN_T)INFINITY) ? err : (CN_T)0;
     CN_T e = CN_SFX(cn_exp_nonpos)(s);
+    return e + e * err;
+}
+
+/* The same, bitwise, for a row whose every v - m is finite and at least
+ * -CN_SM_NORMAL: each e is a normal number, scaled in one step. */
+#if CN_T_IS_FLOAT
+#define CN_SM_NORMAL CN_EXP_NORMAL_F
+#else
+#define CN_SM_NORMAL CN_EXP_NORMAL_D
+#endif
+CN_INLINE CN_T CN_SFX(cn_sm_exp_normal)(CN_T v, CN_T m)
+{
+    CN_T s = v - m;
+    CN_T bb = s - v;
+    CN_T err = (v - (s - bb)) + (-m - bb);
+    CN_T e = CN_SFX(cn_exp_normal)(s);
     return e + e * err;
 }
 
@@ -86,6 +105,20 @@ CN_INLINE double CN_SFX(cn_sm_log)(CN_T v, CN_T m, double logS)
     } while (0)
 #endif
 
+/* BODY for every entry i0 + j of the row, j its lane: the full chunks of
+ * CN_SM_LANES entries by a loop of constant trip count (which the compiler
+ * unrolls, the lane sums held in registers), then the partial chunk. */
+#define CN_SM_ROW(BODY)                                     \
+    do {                                                    \
+        for (i0 = 0; i0 + CN_SM_LANES <= n; i0 += CN_SM_LANES) \
+            for (j = 0; j < CN_SM_LANES; j++) {             \
+                BODY                                        \
+            }                                               \
+        for (j = 0; j < n - i0; j++) {                      \
+            BODY                                            \
+        }                                                   \
+    } while (0)
+
 CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int log_out)
 {
     if (n <= 0)
@@ -95,20 +128,32 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
     const ptrdiff_t nl = (n < CN_SM_LANES) ? n : CN_SM_LANES;
     ptrdiff_t i0, i, j;
 
-    /* max in lanes (NaN entries are passed over) */
-    CN_T ml[CN_SM_LANES];
-    for (j = 0; j < nl; j++)
+    /* max and min in lanes (NaN entries are passed over by both), and a
+     * plain sum that only serves to detect a NaN; the lanes are combined by
+     * a halving tree (lane j + w into lane j), a fixed order */
+    CN_T ml[CN_SM_LANES], mnl[CN_SM_LANES], ckl[CN_SM_LANES];
+    for (j = 0; j < CN_SM_LANES; j++) {
         ml[j] = -(CN_T)INFINITY;
-    for (i0 = 0; i0 < n; i0 += CN_SM_LANES) {
-        const ptrdiff_t len = (n - i0 < CN_SM_LANES) ? n - i0 : CN_SM_LANES;
-        for (j = 0; j < len; j++) {
-            CN_T v = x[i0 + j];
-            ml[j] = (v > ml[j]) ? v : ml[j];
-        }
+        mnl[j] = (CN_T)INFINITY;
+        ckl[j] = 0;
     }
-    CN_T m = -(CN_T)INFINITY;
-    for (j = 0; j < nl; j++)
-        m = (ml[j] > m) ? ml[j] : m;
+    CN_SM_ROW({
+        CN_T v = x[i0 + j];
+        ml[j] = (v > ml[j]) ? v : ml[j];
+        mnl[j] = (v < mnl[j]) ? v : mnl[j];
+        ckl[j] += v;
+    });
+    for (ptrdiff_t w = CN_SM_LANES / 2; w >= 1; w /= 2)
+        for (j = 0; j < w; j++) {
+            ml[j] = (ml[j + w] > ml[j]) ? ml[j + w] : ml[j];
+            mnl[j] = (mnl[j + w] < mnl[j]) ? mnl[j + w] : mnl[j];
+            ckl[j] += ckl[j + w];
+        }
+    const CN_T m = ml[0], mn = mnl[0], ck = ckl[0];
+    /* No NaN (an overflowing check sum only gives inf, or a NaN that sends
+     * the row the general way, which is merely slower) and every exp(v - m)
+     * normal: the exponentials take the short form, bitwise the same. */
+    const int normal = (ck == ck) && ((double)mn - (double)m >= -(double)CN_SM_NORMAL);
 
     if (m == (CN_T)INFINITY || m == -(CN_T)INFINITY) {
         /* +inf: the +inf entries share the mass; -inf: every other entry is
@@ -148,23 +193,26 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
         cl[j] = 0.0;
         kl[j] = 0;
     }
-    for (i0 = 0; i0 < n; i0 += CN_SM_LANES) {
-        const ptrdiff_t len = (n - i0 < CN_SM_LANES) ? n - i0 : CN_SM_LANES;
-        if (!log_out)
-            for (j = 0; j < len; j++) { /* S alone matters: the maxima add e = 1 */
-                CN_T e = CN_SFX(cn_sm_exp)(x[i0 + j], m);
-                out[i0 + j] = e;
-                CN_SM_ADD(tl[j], cl[j], (double)e);
-            }
-        else
-            for (j = 0; j < len; j++) {
-                CN_T v = x[i0 + j];
-                CN_T e = CN_SFX(cn_sm_exp)(v, m);
-                int one = (v == m);
-                kl[j] += one;
-                CN_SM_ADD2(tl[j], cl[j], one ? 0.0 : (double)e);
-            }
-    }
+    if (!log_out && normal) /* S alone matters: the maxima add e = 1 */
+        CN_SM_ROW({
+            CN_T e = CN_SFX(cn_sm_exp_normal)(x[i0 + j], m);
+            out[i0 + j] = e;
+            CN_SM_ADD(tl[j], cl[j], (double)e);
+        });
+    else if (!log_out)
+        CN_SM_ROW({
+            CN_T e = CN_SFX(cn_sm_exp)(x[i0 + j], m);
+            out[i0 + j] = e;
+            CN_SM_ADD(tl[j], cl[j], (double)e);
+        });
+    else
+        CN_SM_ROW({
+            CN_T v = x[i0 + j];
+            CN_T e = CN_SFX(cn_sm_exp)(v, m);
+            int one = (v == m);
+            kl[j] += one;
+            CN_SM_ADD2(tl[j], cl[j], one ? 0.0 : (double)e);
+        });
     /* the lanes by a halving tree, in a fixed order (lane j + w into lane
      * j), the additions error-free in float64 as above */
     for (ptrdiff_t w = np / 2; w >= 1; w /= 2)
@@ -207,6 +255,8 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
 #undef CN_SM_ADD
 #undef CN_SM_ADD2
 #undef CN_SM_COUNT
+#undef CN_SM_NORMAL
+#undef CN_SM_ROW
 
 /* The vector-Jacobian product of a row, given s = softmax(z) and the
  * upstream gradient g:

@@ -100,6 +100,30 @@ def test_the_decisive_entry_in_every_lane_position(n, dtype):
         np.testing.assert_array_equal(A.log_softmax(row), lexp)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [64, 100, 1000])
+def test_short_and_general_exponentials_agree_bitwise(n, dtype, rng):
+    """A softmax row whose every exp(x - max) is a normal number (and no NaN)
+    takes the one-step scaling; any other row the general exponential. Both
+    give the same bits: an entry that adds exactly 0 to the sum (-inf, or
+    far enough below the max to underflow) sends a row the general way
+    without changing its other outputs."""
+    spread = 70.0 if dtype == np.float32 else 690.0  # just inside the short form's range
+    rows = [
+        (rng.standard_normal(n) * 6).astype(dtype),
+        np.linspace(0.0, -spread, n).astype(dtype),
+        np.full(n, np.finfo(dtype).max / 2, dtype),  # the NaN check sum overflows to inf
+    ]
+    for row in rows:
+        short = A.softmax(row)
+        assert np.isfinite(short).all() and short.sum() == pytest.approx(1.0, rel=1e-6)
+        below = dtype(float(row.max()) - 800.0)  # rounds back to the max for huge rows
+        for extra in [-np.inf] + ([below] if below < row.max() else []):
+            general = A.softmax(np.append(row, dtype(extra)))
+            assert general[-1] == 0.0
+            np.testing.assert_array_equal(general[:-1], short)
+
+
 def test_matches_the_reference_and_sums_to_one(rng):
     z = rng.standard_normal((50, 13)) * 8
     s = A.softmax(z)
