@@ -141,8 +141,7 @@ CN_TARGET static void CN_FN(cn_derive_span)(const CN_T *z, CN_T *out, ptrdiff_t 
 CN_TARGET static void CN_FN(cn_softmax_rows)(const CN_T *z, CN_T *out, ptrdiff_t n_rows,
                                              ptrdiff_t n, int log_out)
 {
-    for (ptrdiff_t r = 0; r < n_rows; r++)
-        CN_SFX(cn_softmax_row)(z + r * n, out + r * n, n, log_out);
+    CN_SFX(cn_softmax_rows_seq)(z, out, n_rows, n, log_out);
 }
 
 /* the layer kernel */

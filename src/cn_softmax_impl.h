@@ -119,10 +119,29 @@ CN_INLINE double CN_SFX(cn_sm_log)(CN_T v, CN_T m, double logS)
         }                                                   \
     } while (0)
 
-CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int log_out)
+/* The last pass of a softmax row scales its exponentials: float64 divides
+ * them by S; float32 multiplies them by 1/S rounded to float (two roundings,
+ * a multiply where a double division would cost a third of the function;
+ * within the stated bound). */
+#if CN_T_IS_FLOAT
+#define CN_SM_FACTOR(S) ((float)(1.0 / (S)))
+#define CN_SM_SCALE(E, F) ((E) * (F))
+#else
+#define CN_SM_FACTOR(S) (S)
+#define CN_SM_SCALE(E, F) ((E) / (F))
+#endif
+
+/* (log_)softmax of the row x into out, except that a softmax row may be
+ * left with its exponentials in out: then the function returns 1 and the
+ * factor for CN_SM_SCALE in *fac, and the caller finishes the row. pend, if
+ * not NULL, is such a row from before (of the same length n, factor pfac):
+ * it is finished here, in the loop of this row's exponentials where that
+ * is possible, so that its divisions overlap their arithmetic. */
+CN_INLINE int CN_SFX(cn_softmax_row_defer)(const CN_T *x, CN_T *out, ptrdiff_t n, int log_out,
+                                           CN_T *pend, CN_T pfac, CN_T *fac)
 {
     if (n <= 0)
-        return;
+        return 0;
     /* lane j holds entries j, j + L, j + 2L, ... (L = CN_SM_LANES); only
      * the first `nl` lanes are used */
     const ptrdiff_t nl = (n < CN_SM_LANES) ? n : CN_SM_LANES;
@@ -155,6 +174,12 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
      * normal: the exponentials take the short form, bitwise the same. */
     const int normal = (ck == ck) && ((double)mn - (double)m >= -(double)CN_SM_NORMAL);
 
+    if (pend && (log_out || !normal)) { /* no loop below to finish it in */
+        for (i = 0; i < n; i++)
+            pend[i] = CN_SM_SCALE(pend[i], pfac);
+        pend = NULL;
+    }
+
     if (m == (CN_T)INFINITY || m == -(CN_T)INFINITY) {
         /* +inf: the +inf entries share the mass; -inf: every other entry is
          * -inf (or NaN), equal, and (softmax being shift-invariant) shares
@@ -171,7 +196,7 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
             double y = log_out ? (top ? -logS : -(double)INFINITY) : (top ? 1.0 / K : 0.0);
             out[i] = nan ? (CN_T)NAN : (CN_T)y;
         }
-        return;
+        return 0;
     }
 
     /* Each lane sums its exponentials (CN_SM_ADD: t the sum, c the rounding
@@ -193,7 +218,14 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
         cl[j] = 0.0;
         kl[j] = 0;
     }
-    if (!log_out && normal) /* S alone matters: the maxima add e = 1 */
+    if (!log_out && normal && pend) /* S alone matters: the maxima add e = 1 */
+        CN_SM_ROW({
+            CN_T e = CN_SFX(cn_sm_exp_normal)(x[i0 + j], m);
+            out[i0 + j] = e;
+            CN_SM_ADD(tl[j], cl[j], (double)e);
+            pend[i0 + j] = CN_SM_SCALE(pend[i0 + j], pfac);
+        });
+    else if (!log_out && normal)
         CN_SM_ROW({
             CN_T e = CN_SFX(cn_sm_exp_normal)(x[i0 + j], m);
             out[i0 + j] = e;
@@ -236,20 +268,36 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
         const double logS = (K == 1.0) ? cn_log1p_nonneg_d(T) : cn_log_ge1_d(S);
         for (i = 0; i < n; i++)
             out[i] = (CN_T)CN_SFX(cn_sm_log)(x[i], m, logS);
-    } else {
-        const double S = T;
-#if CN_T_IS_FLOAT
-        /* e times 1/S in float: two roundings (1/S and the product), a
-         * multiply where a double division would cost a third of the
-         * function; within the stated bound */
-        const float inv = (float)(1.0 / S);
-        for (i = 0; i < n; i++) /* out holds e_i */
-            out[i] = out[i] * inv;
-#else
-        for (i = 0; i < n; i++)
-            out[i] = out[i] / S;
-#endif
+        return 0;
     }
+    *fac = CN_SM_FACTOR(T); /* S = T */
+    return 1;
+}
+
+/* (log_)softmax of the row x into out (out may be x) */
+CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int log_out)
+{
+    CN_T fac;
+    if (CN_SFX(cn_softmax_row_defer)(x, out, n, log_out, NULL, 0, &fac))
+        for (ptrdiff_t i = 0; i < n; i++)
+            out[i] = CN_SM_SCALE(out[i], fac);
+}
+
+/* (log_)softmax of n_rows contiguous rows of length n: each row's scaling
+ * runs in the next row's loop of exponentials */
+CN_INLINE void CN_SFX(cn_softmax_rows_seq)(const CN_T *z, CN_T *out, ptrdiff_t n_rows,
+                                           ptrdiff_t n, int log_out)
+{
+    CN_T *pend = NULL;
+    CN_T pfac = 0, fac = 0;
+    for (ptrdiff_t r = 0; r < n_rows; r++) {
+        int d = CN_SFX(cn_softmax_row_defer)(z + r * n, out + r * n, n, log_out, pend, pfac, &fac);
+        pend = d ? out + r * n : NULL;
+        pfac = fac;
+    }
+    if (pend)
+        for (ptrdiff_t i = 0; i < n; i++)
+            pend[i] = CN_SM_SCALE(pend[i], pfac);
 }
 
 #undef CN_SM_ADD
@@ -257,6 +305,8 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
 #undef CN_SM_COUNT
 #undef CN_SM_NORMAL
 #undef CN_SM_ROW
+#undef CN_SM_FACTOR
+#undef CN_SM_SCALE
 
 /* The vector-Jacobian product of a row, given s = softmax(z) and the
  * upstream gradient g:

@@ -124,6 +124,32 @@ def test_short_and_general_exponentials_agree_bitwise(n, dtype, rng):
             np.testing.assert_array_equal(general[:-1], short)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1, 5, 64, 300])
+def test_batches_match_rows_alone_bitwise(n, dtype, rng):
+    """In a batch each row's last pass (the scaling) runs in the next row's
+    loop of exponentials, or on its own before a row that has no such loop
+    (log_softmax aside: an infinite, NaN or widely spread row). Every row of
+    a batch is bitwise its softmax alone, whatever its neighbours."""
+    kinds = ["normal", "normal", "-inf", "normal", "nan", "spread", "normal", "+inf", "normal"]
+    rows = []
+    for kind in kinds:
+        row = rng.standard_normal(n) * 5
+        if kind in ("-inf", "nan", "+inf"):
+            row[n // 2] = {"-inf": -np.inf, "nan": np.nan, "+inf": np.inf}[kind]
+        elif kind == "spread":
+            row[0] -= 1000.0
+        rows.append(row)
+    z = np.array(rows, dtype=dtype)
+    for threads in (1, 2):
+        batch = A.softmax(z, num_threads=threads)
+        for k, row in enumerate(z):
+            np.testing.assert_array_equal(batch[k], A.softmax(row), err_msg=kinds[k])
+        inplace = z.copy()
+        A.softmax(inplace, out=inplace, num_threads=threads)
+        np.testing.assert_array_equal(inplace, batch)
+
+
 def test_matches_the_reference_and_sums_to_one(rng):
     z = rng.standard_normal((50, 13)) * 8
     s = A.softmax(z)
