@@ -186,14 +186,12 @@ CN_MATH_INLINE float cn_exp_nonpos_f(float x)
 }
 
 /* ---- exp(x) where the result is normal ------------------------------------ *
- * For -CN_EXP_NORMAL_D <= x <= 0 (-CN_EXP_NORMAL_F in float) exp(x) = p 2^-m
- * is a normal number, so the scaling is exact in one step: m is subtracted
- * from p's exponent field. Bitwise what cn_exp_nonpos computes there (same p,
- * exact scaling both ways), without its clamp and two-step scaling; callers
- * check the range first (the softmax, per row). */
-#define CN_EXP_NORMAL_D 700.0
-#define CN_EXP_NORMAL_F 80.0f
-
+ * For |x| <= 700 (double) or 80 (float) exp(x) = p 2^n is a normal number,
+ * so the scaling is exact in one step: n is added to p's exponent field (the
+ * reduction's m = -n, in wrapping unsigned arithmetic for x > 0). For x <= 0
+ * bitwise what cn_exp_nonpos computes (same p, exact scaling both ways),
+ * without its clamp and two-step scaling. Callers check the range first (the
+ * softmax, once per row). */
 CN_MATH_INLINE double cn_exp_normal_d(double x)
 {
     double r;

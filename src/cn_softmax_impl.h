@@ -27,10 +27,13 @@
  * of equal entries.
  *
  * Every loop runs over fixed lanes with selects only, so it vectorizes; the
- * maximum ignores NaN (a NaN entry makes T, hence every output, NaN). A
- * softmax row without NaN whose every exp(x_i - m) is a normal number (the
- * usual case) takes a shorter exponential, bitwise the same as the general
- * one there.
+ * maximum ignores NaN (a NaN entry makes T, hence every output, NaN).
+ * A softmax row without NaN whose entries all lie within 300 (float64) or 40
+ * (float32) of 0, the usual case, skips the shift: e_i = exp(x_i), each a
+ * normal number from a one-step exponential, x_i used exactly as given (no
+ * TwoSum), S their sum (float64: lanes start at a power of two above exp(m),
+ * so that Fast2Sum stays error-free). Which way a row goes depends on the
+ * row alone.
  */
 
 #define CN_SM_LANES 64
@@ -47,21 +50,16 @@ CN_INLINE CN_T CN_SFX(cn_sm_exp)(CN_T v, CN_T m)
     return e + e * err;
 }
 
-/* The same, bitwise, for a row whose every v - m is finite and at least
- * -CN_SM_NORMAL: each e is a normal number, scaled in one step. */
+/* A softmax row whose entries all lie within CN_SM_DIRECT of 0 (and none is
+ * NaN) needs no shift: e = exp(v), each a normal number, v taken exactly as
+ * it is (no TwoSum, no correction), and S the sum of those. exp(+-300) and
+ * exp(+-40) leave S and 1/S far inside the range of the dtype for any row a
+ * machine can hold. */
 #if CN_T_IS_FLOAT
-#define CN_SM_NORMAL CN_EXP_NORMAL_F
+#define CN_SM_DIRECT 40.0f
 #else
-#define CN_SM_NORMAL CN_EXP_NORMAL_D
+#define CN_SM_DIRECT 300.0
 #endif
-CN_INLINE CN_T CN_SFX(cn_sm_exp_normal)(CN_T v, CN_T m)
-{
-    CN_T s = v - m;
-    CN_T bb = s - v;
-    CN_T err = (v - (s - bb)) + (-m - bb);
-    CN_T e = CN_SFX(cn_exp_normal)(s);
-    return e + e * err;
-}
 
 /* (v - m) - logS with v - m exact, in double */
 CN_INLINE double CN_SFX(cn_sm_log)(CN_T v, CN_T m, double logS)
@@ -170,11 +168,11 @@ CN_INLINE int CN_SFX(cn_softmax_row_defer)(const CN_T *x, CN_T *out, ptrdiff_t n
         }
     const CN_T m = ml[0], mn = mnl[0], ck = ckl[0];
     /* No NaN (an overflowing check sum only gives inf, or a NaN that sends
-     * the row the general way, which is merely slower) and every exp(v - m)
-     * normal: the exponentials take the short form, bitwise the same. */
-    const int normal = (ck == ck) && ((double)mn - (double)m >= -(double)CN_SM_NORMAL);
+     * the row the general way, which is merely slower) and every entry
+     * within CN_SM_DIRECT of 0: softmax takes exp(v) directly. */
+    const int direct = (ck == ck) && (m <= CN_SM_DIRECT) && (mn >= -CN_SM_DIRECT);
 
-    if (pend && (log_out || !normal)) { /* no loop below to finish it in */
+    if (pend && (log_out || !direct)) { /* no loop below to finish it in */
         for (i = 0; i < n; i++)
             pend[i] = CN_SM_SCALE(pend[i], pfac);
         pend = NULL;
@@ -210,24 +208,30 @@ CN_INLINE int CN_SFX(cn_softmax_row_defer)(const CN_T *x, CN_T *out, ptrdiff_t n
         np *= 2;
     double tl[CN_SM_LANES], cl[CN_SM_LANES];
     CN_SM_COUNT kl[CN_SM_LANES];
-    /* float64 softmax lanes start at 1 (see CN_SM_ADD), taken off after
-     * the tree */
-    const double start = (CN_T_IS_FLOAT || log_out) ? 0.0 : 1.0;
+    /* float64 softmax lanes start at 1 (see CN_SM_ADD), or above the largest
+     * exp(v) of a row taken directly; the start comes off after the tree */
+    double start = (CN_T_IS_FLOAT || log_out) ? 0.0 : 1.0;
+    if (!CN_T_IS_FLOAT && !log_out && direct && m > 0) {
+        /* e = exp(v) <= exp(m) < 2^(floor(m / ln2) + 1): lanes start at
+         * twice that power of two, so that Fast2Sum stays error-free */
+        int k = (int)((double)m * CN_INVLN2_D) + 2;
+        start = cn_asdouble((uint64_t)(1023 + k) << 52);
+    }
     for (j = 0; j < np; j++) {
         tl[j] = start;
         cl[j] = 0.0;
         kl[j] = 0;
     }
-    if (!log_out && normal && pend) /* S alone matters: the maxima add e = 1 */
+    if (!log_out && direct && pend) /* S alone matters */
         CN_SM_ROW({
-            CN_T e = CN_SFX(cn_sm_exp_normal)(x[i0 + j], m);
+            CN_T e = CN_SFX(cn_exp_normal)(x[i0 + j]);
             out[i0 + j] = e;
             CN_SM_ADD(tl[j], cl[j], (double)e);
             pend[i0 + j] = CN_SM_SCALE(pend[i0 + j], pfac);
         });
-    else if (!log_out && normal)
+    else if (!log_out && direct)
         CN_SM_ROW({
-            CN_T e = CN_SFX(cn_sm_exp_normal)(x[i0 + j], m);
+            CN_T e = CN_SFX(cn_exp_normal)(x[i0 + j]);
             out[i0 + j] = e;
             CN_SM_ADD(tl[j], cl[j], (double)e);
         });
@@ -303,7 +307,7 @@ CN_INLINE void CN_SFX(cn_softmax_rows_seq)(const CN_T *z, CN_T *out, ptrdiff_t n
 #undef CN_SM_ADD
 #undef CN_SM_ADD2
 #undef CN_SM_COUNT
-#undef CN_SM_NORMAL
+#undef CN_SM_DIRECT
 #undef CN_SM_ROW
 #undef CN_SM_FACTOR
 #undef CN_SM_SCALE
