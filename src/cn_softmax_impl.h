@@ -129,6 +129,13 @@ CN_INLINE double CN_SFX(cn_sm_log)(CN_T v, CN_T m, double logS)
 #define CN_SM_SCALE(E, F) ((E) / (F))
 #endif
 
+/* the last pass of a softmax row whose exponentials are in out */
+CN_INLINE void CN_SFX(cn_sm_scale_row)(CN_T *out, ptrdiff_t n, CN_T fac)
+{
+    for (ptrdiff_t i = 0; i < n; i++)
+        out[i] = CN_SM_SCALE(out[i], fac);
+}
+
 /* (log_)softmax of the row x into out, except that a softmax row may be
  * left with its exponentials in out: then the function returns 1 and the
  * factor for CN_SM_SCALE in *fac, and the caller finishes the row. pend, if
@@ -173,8 +180,7 @@ CN_INLINE int CN_SFX(cn_softmax_row_defer)(const CN_T *x, CN_T *out, ptrdiff_t n
     const int direct = (ck == ck) && (m <= CN_SM_DIRECT) && (mn >= -CN_SM_DIRECT);
 
     if (pend && (log_out || !direct)) { /* no loop below to finish it in */
-        for (i = 0; i < n; i++)
-            pend[i] = CN_SM_SCALE(pend[i], pfac);
+        CN_SFX(cn_sm_scale_row)(pend, n, pfac);
         pend = NULL;
     }
 
@@ -283,8 +289,7 @@ CN_INLINE void CN_SFX(cn_softmax_row)(const CN_T *x, CN_T *out, ptrdiff_t n, int
 {
     CN_T fac;
     if (CN_SFX(cn_softmax_row_defer)(x, out, n, log_out, NULL, 0, &fac))
-        for (ptrdiff_t i = 0; i < n; i++)
-            out[i] = CN_SM_SCALE(out[i], fac);
+        CN_SFX(cn_sm_scale_row)(out, n, fac);
 }
 
 /* (log_)softmax of n_rows contiguous rows of length n: each row's scaling
@@ -300,8 +305,7 @@ CN_INLINE void CN_SFX(cn_softmax_rows_seq)(const CN_T *z, CN_T *out, ptrdiff_t n
         pfac = fac;
     }
     if (pend)
-        for (ptrdiff_t i = 0; i < n; i++)
-            pend[i] = CN_SM_SCALE(pend[i], pfac);
+        CN_SFX(cn_sm_scale_row)(pend, n, pfac);
 }
 
 #undef CN_SM_ADD
