@@ -177,6 +177,8 @@ def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 
 def exact_alias(a: np.ndarray, b: np.ndarray) -> bool:
     """True when ``a`` and ``b`` are the same contiguous memory, element for element."""
+    if a is b:
+        return bool(a.flags.c_contiguous)
     return (
         a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
         and a.shape == b.shape

@@ -371,8 +371,10 @@ def _apply(act: Activation, derive: bool, z: Any, out: Any, num_threads: Any) ->
         res = np.empty(src.shape, dtype=src.dtype)
     else:
         res = _v.check_out(out, src.shape, src.dtype)
-        if not _v.exact_alias(src, res) and np.may_share_memory(src, res):
-            src = src.copy()  # partial overlap: read from a private copy
+        # a partial overlap reads from a private copy (the bounds test first:
+        # it is the cheap one)
+        if np.may_share_memory(src, res) and not _v.exact_alias(src, res):
+            src = src.copy()
     code, p0, p1 = act.kernel_args
     _ELEMENTWISE[src.dtype](src.reshape(-1), res.reshape(-1), code, p0, p1, derive, n_threads)
     if out is None and res.ndim == 0:

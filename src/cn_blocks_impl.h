@@ -4,8 +4,23 @@
  * (name + dtype + instruction-set suffix), CN_TARGET (the function
  * attribute that selects the instruction set) and CN_VBYTES (bytes in one
  * vector register of that instruction set: 16, 32 or 64) defined. These are
- * the functions the dispatch table points at. No include guard on purpose.
+ * the functions the dispatch table points at. CN_TANH_SPAN, when defined,
+ * names a span kernel for tanh of this dtype and instruction set that
+ * replaces the generic loop (same bits). No include guard on purpose.
  */
+
+/* out = act(z) over a span, through CN_TANH_SPAN for tanh where there is one */
+#ifdef CN_TANH_SPAN
+#define CN_ACTIVATE(z, out, n, act, p0, p1)                                  \
+    do {                                                                     \
+        if ((act) == CN_ACT_TANH)                                            \
+            CN_TANH_SPAN((z), (out), (n));                                   \
+        else                                                                 \
+            CN_SFX(cn_activate)((z), (out), (n), (act), (p0), (p1));         \
+    } while (0)
+#else
+#define CN_ACTIVATE(z, out, n, act, p0, p1) CN_SFX(cn_activate)(z, out, n, act, p0, p1)
+#endif
 
 #if CN_VECTOR_EXT
 /* x.w for d >= CN_LANES with the lanes held in CN_LANES / VW native vectors
@@ -100,7 +115,7 @@ CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_
                 const CN_T *CN_RESTRICT x = X + r * (D);                   \
                 out[r] = CN_DOT_##D(x, w) + b;                             \
             }                                                              \
-            CN_SFX(cn_activate)(out, out, n, act, p0, p1);                 \
+            CN_ACTIVATE(out, out, n, act, p0, p1);                         \
         }                                                                  \
         return;
     switch (d) {
@@ -118,7 +133,7 @@ CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_
         break;
     }
 #undef CN_SMALL_CASE
-    CN_SFX(cn_activate)(out, out, n, act, p0, p1);
+    CN_ACTIVATE(out, out, n, act, p0, p1);
 }
 
 #undef CN_DOT_WIDE
@@ -127,7 +142,7 @@ CN_TARGET static void CN_FN(cn_forward_rows)(const CN_T *CN_RESTRICT X, ptrdiff_
 CN_TARGET static void CN_FN(cn_activate_span)(const CN_T *z, CN_T *out, ptrdiff_t n, int act,
                                               CN_T p0, CN_T p1)
 {
-    CN_SFX(cn_activate)(z, out, n, act, p0, p1);
+    CN_ACTIVATE(z, out, n, act, p0, p1);
 }
 
 /* out[j] = act'(z[j]) over a span; out is z or disjoint from it. */
@@ -146,3 +161,5 @@ CN_TARGET static void CN_FN(cn_softmax_rows)(const CN_T *z, CN_T *out, ptrdiff_t
 
 /* the layer kernel */
 #include "cn_dense_impl.h"
+
+#undef CN_ACTIVATE

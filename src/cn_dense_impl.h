@@ -369,10 +369,10 @@ CN_TARGET static void CN_FN(cn_dense_rows)(const CN_T *X, ptrdiff_t ldx, ptrdiff
             CN_SFX(cn_softmax_row)(out + r * ldo, out + r * ldo, N, mode == 2);
     } else if (act != CN_ACT_IDENTITY) {
         if (ldo == N)
-            CN_SFX(cn_activate)(out, out, n * N, act, p0, p1);
+            CN_ACTIVATE(out, out, n * N, act, p0, p1);
         else
             for (ptrdiff_t r = 0; r < n; r++)
-                CN_SFX(cn_activate)(out + r * ldo, out + r * ldo, N, act, p0, p1);
+                CN_ACTIVATE(out + r * ldo, out + r * ldo, N, act, p0, p1);
     }
 }
 

@@ -18,8 +18,10 @@
  * function target attributes -- no -march flag, so the module loads on any
  * CPU. cn_select_isa() fills the dispatch table with the widest variant the
  * CPU and the OS support, or a narrower one on request. All variants perform
- * the same IEEE operations in the same order (no FMA: -ffp-contract=off), so
- * they give bitwise the same results; tests check it. Elsewhere (other
+ * the same IEEE operations in the same order (no FMA contraction:
+ * -ffp-contract=off; where a kernel wants a fused multiply-add it writes one,
+ * and the baseline computes it exactly without the instruction), so they
+ * give bitwise the same results; tests check it. Elsewhere (other
  * architectures, MSVC) only the baseline variant exists.
  *
  * Callers (src/_kernels.pyx) own the loops over blocks and the threading;
@@ -76,12 +78,12 @@
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) \
     && !defined(CN_FORCE_GENERIC)
 #define CN_X86_DISPATCH 1
-#define CN_TARGET_AVX2 __attribute__((target("avx2")))
+#define CN_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #if defined(__clang__)
-#define CN_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
+#define CN_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
 #else
 #define CN_TARGET_AVX512 \
-    __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,prefer-vector-width=512")))
+    __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")))
 #endif
 #else
 #define CN_X86_DISPATCH 0
@@ -128,6 +130,12 @@
 #undef CN_SFX
 #undef CN_LANES
 #undef CN_SIGMOID
+
+/* float tanh over a span with fused multiply-adds (the float AVX2 and
+ * AVX-512 block kernels use it through CN_TANH_SPAN) */
+#if CN_X86_DISPATCH
+#include "cn_tanh_span.h"
+#endif
 
 /* ---- block kernels, per dtype and instruction set ------------------------ */
 
@@ -178,14 +186,18 @@
 #define CN_TARGET CN_TARGET_AVX2
 #define CN_VBYTES 32
 #define CN_FN(name) name##_f_avx2
+#define CN_TANH_SPAN cn_tanh_span_f_avx2
 #include "cn_blocks_impl.h"
+#undef CN_TANH_SPAN
 #undef CN_FN
 #undef CN_TARGET
 #undef CN_VBYTES
 #define CN_TARGET CN_TARGET_AVX512
 #define CN_VBYTES 64
 #define CN_FN(name) name##_f_avx512
+#define CN_TANH_SPAN cn_tanh_span_f_avx512
 #include "cn_blocks_impl.h"
+#undef CN_TANH_SPAN
 #undef CN_FN
 #undef CN_TARGET
 #undef CN_VBYTES
@@ -232,9 +244,10 @@ static int cn_cpu_max_isa(void)
 #if CN_X86_DISPATCH
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("fma"))
         return CN_ISA_AVX512;
-    if (__builtin_cpu_supports("avx2"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return CN_ISA_AVX2;
 #endif
     return CN_ISA_BASELINE;

@@ -41,12 +41,18 @@
 #define CN_FABSF(x) __builtin_fabsf(x)
 #define CN_COPYSIGN(x, y) __builtin_copysign((x), (y))
 #define CN_COPYSIGNF(x, y) __builtin_copysignf((x), (y))
+#define CN_FMAF(x, y, z) __builtin_fmaf((x), (y), (z))
 #else
 #define CN_FABS(x) fabs(x)
 #define CN_FABSF(x) fabsf(x)
 #define CN_COPYSIGN(x, y) copysign((x), (y))
 #define CN_COPYSIGNF(x, y) copysignf((x), (y))
+#define CN_FMAF(x, y, z) fmaf((x), (y), (z))
 #endif
+/* CN_FMAF: x*y + z rounded once, written out where a kernel wants it, so that
+ * every path computes it (a fused instruction where the target has one, the
+ * C library's correctly rounded fmaf elsewhere): never a contraction the
+ * compiler picks on one target and not another. */
 
 /* ---- bit casts (memcpy: defined behaviour, compiles to a register move) -- */
 
@@ -224,7 +230,7 @@ CN_MATH_INLINE void cn_exp_expm1_d(double x, double *e, double *em1)
     *em1 = (sc - 1.0) + scq;
 }
 
-/* ---- tanh(a) for a >= 0 or NaN -------------------------------------------- *
+/* ---- tanh(a) for a >= 0 (double: or NaN) -------------------------------- *
  * a = n ln2/2 + s (Cody-Waite with half of exp's ln2 split, |s| <= ln2/4;
  * a clamped at 20 (double) / 10 (float), where tanh rounds to 1), so that
  * e^(-2a) = 2^-n (1 - h) / (1 + h) with h = tanh(s) and
@@ -258,21 +264,63 @@ CN_MATH_INLINE double cn_tanh_nonneg_d(double a)
     return (om + h * op) / (op + h * om);
 }
 
-CN_MATH_INLINE float cn_tanh_nonneg_f(float a)
+/* ---- float x*y + z from double arithmetic, for tanh ---------------------- *
+ * x*y is exact in double (24 + 24 bits), so (float)(x*y + z) rounds twice,
+ * to double and then to float. That is fmaf(x, y, z) except where the double
+ * sum lands exactly on a midpoint between two floats that the exact sum is
+ * not on. cn_tanh_nonneg_f_impl's operations never do: a test compares this
+ * form with the fused instruction for every float argument of tanh (all of
+ * [0, 10]). Use it nowhere else without such a check. Plain IEEE double
+ * arithmetic, so it vectorizes where no fused instruction exists. */
+CN_MATH_INLINE float cn_fmaf_emul(float x, float y, float z)
 {
-    a = (a > 10.0f) ? 10.0f : a;
-    float kd = a * (2.0f * CN_INVLN2_F) + CN_SHIFT_F;
-    uint32_t n = cn_asuint32(kd) - cn_asuint32(CN_SHIFT_F);
-    kd = kd - CN_SHIFT_F;
-    float s = (a - kd * (0.5f * CN_LN2HI_F)) - kd * (0.5f * CN_LN2LO_F);
+    return (float)((double)x * (double)y + (double)z);
+}
+
+/* CN_FMA_NATIVE: the target always has a fused multiply-add instruction
+ * (x86 only when compiled for it; the x86 dispatch paths that have one use
+ * cn_tanh_nonneg_f_impl(a, 1) directly) */
+#if (defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)) \
+    && !defined(__FMA__)
+#define CN_FMA_NATIVE 0
+#else
+#define CN_FMA_NATIVE 1
+#endif
+
+/* float tanh: the same formula with fused multiply-adds, so that the
+ * reduction takes one constant: s = fma(-n, C, a) with C = ln2/2 rounded to
+ * float is a - n C rounded once, and C's own error (n |C - ln2/2| <= 29 *
+ * 2^-27) moves the result by at most 0.3 ulp. fused = 1: CN_FMAF (one
+ * instruction where the target has it), 0: cn_fmaf_emul; the results are
+ * bitwise the same (tested for every argument). The AVX-512 span
+ * (cn_tanh_span.h) performs exactly these operations too. NaN gives 1
+ * (callers pass NaN through themselves). */
+#define CN_TANH_C_F 0x1.62e430p-2f /* ln2/2 */
+
+CN_MATH_INLINE float cn_fmaf_sel(float x, float y, float z, int fused)
+{
+    return fused ? CN_FMAF(x, y, z) : cn_fmaf_emul(x, y, z);
+}
+
+CN_MATH_INLINE float cn_tanh_nonneg_f_impl(float a, int fused)
+{
+    a = (a < 10.0f) ? a : 10.0f;
+    float kr = cn_fmaf_sel(a, -2.0f * CN_INVLN2_F, -CN_SHIFT_F, fused); /* -(shift + n) */
+    uint32_t n = cn_asuint32(kr) - cn_asuint32(-CN_SHIFT_F);
+    float kd = kr + CN_SHIFT_F; /* -n */
+    float s = cn_fmaf_sel(kd, CN_TANH_C_F, a, fused);
     float s2 = s * s;
-    float p = CN_TANH_F2;
-    p = p * s2 + CN_TANH_F1;
-    p = p * s2 + CN_TANH_F0;
-    float h = s + (s * s2) * p;
+    float p = cn_fmaf_sel(CN_TANH_F2, s2, CN_TANH_F1, fused);
+    p = cn_fmaf_sel(p, s2, CN_TANH_F0, fused);
+    float h = cn_fmaf_sel(s * s2, p, s, fused);
     float sc = cn_asfloat((UINT32_C(127) - n) << 23); /* 2^-n */
     float om = 1.0f - sc, op = 1.0f + sc;
-    return (om + h * op) / (op + h * om);
+    return cn_fmaf_sel(h, op, om, fused) / cn_fmaf_sel(h, om, op, fused);
+}
+
+CN_MATH_INLINE float cn_tanh_nonneg_f(float a)
+{
+    return cn_tanh_nonneg_f_impl(a, CN_FMA_NATIVE);
 }
 
 /* expm1(x) for x in [-inf, 0] or NaN: within ~1.5 ulp; -0 gives -0. */

@@ -113,3 +113,65 @@ def test_config_names_the_path_in_use():
         rank = _kernels.ISA_NAMES.index
         top = _kernels.cpu_max_isa()
         assert cfg["simd"] == (asked if rank(asked) <= rank(top) else top)
+
+
+def _float_patterns(stride):
+    """Float32 values from every stride-th bit pattern (both signs, zeros,
+    subnormals, infinities), plus quiet and signalling NaNs with payloads."""
+    bits = np.arange(0, 2**32, stride, dtype=np.uint64).astype(np.uint32)
+    nans = np.array(
+        [0x7FC00000, 0xFFC00000, 0x7FC12345, 0xFFE00001, 0x7F800001, 0xFF812345, 0x7FBFFFFF],
+        dtype=np.uint32,
+    )
+    edges = np.array([0.0, -0.0, 10.0, -10.0, np.inf, -np.inf], dtype=np.float32).view(np.uint32)
+    return np.concatenate([bits, nans, edges]).view(np.float32)
+
+
+def test_float_tanh_fused_paths_bitwise_identical(restore_isa):
+    """Float tanh uses fused multiply-adds: one instruction on AVX2 and
+    AVX-512 (intrinsics there), computed exactly from double arithmetic on
+    the baseline. Every path gives the same bits for every kind of float, a
+    NaN comes out as the same NaN, any tail length, in place or not, and
+    through a Dense layer."""
+    z = _float_patterns(4099)
+    lengths = [*range(1, 40), z.size]
+    results = {}
+    for name in SUPPORTED:
+        _kernels.select_isa(name)
+        got = [cn.activations.tanh(z[:k]) for k in lengths]
+        zz = z.copy()
+        got.append(cn.activations.tanh(zz, out=zz))
+        got.append(cn.activations.tanh(z[1::3]))  # another alignment
+        rng = np.random.default_rng(1)
+        W = rng.standard_normal((5, 7)).astype(np.float32)
+        X = (rng.standard_normal((301, 7)) * 3).astype(np.float32)
+        got.append(cn.Dense(W, np.ones(5, np.float32), activation="tanh")(X))
+        results[name] = got
+    nan = np.isnan(z)
+    assert np.array_equal(results["baseline"][-4].view(np.uint32)[nan], z.view(np.uint32)[nan])
+    for name in SUPPORTED:
+        for a, b in zip(results[name], results["baseline"]):
+            np.testing.assert_array_equal(
+                a.view(np.uint32), b.view(np.uint32), err_msg=f"path {name}"
+            )
+
+
+@pytest.mark.slow
+def test_float_tanh_every_argument_same_on_every_path(restore_isa):
+    """Exhaustive: the baseline computes float tanh's fused multiply-adds as
+    (float)(x*y + z) in double, which equals the fused result unless a double
+    rounding lands on a float midpoint. Checked here for every float in
+    [0, 10], which is every argument the kernel sees (|z| is clamped at 10;
+    the sign is copied; NaN passes through)."""
+    stop = int(np.float32(10.0).view(np.uint32)) + 1
+    chunk = 1 << 24
+    n_bad = 0
+    for start in range(0, stop, chunk):
+        a = np.arange(start, min(start + chunk, stop), dtype=np.uint32).view(np.float32)
+        _kernels.select_isa("baseline")
+        want = cn.activations.tanh(a).view(np.uint32)
+        for name in SUPPORTED[1:]:
+            _kernels.select_isa(name)
+            got = cn.activations.tanh(a).view(np.uint32)
+            n_bad += int(np.count_nonzero(got != want))
+    assert n_bad == 0

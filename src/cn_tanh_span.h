@@ -1,0 +1,97 @@
+/*
+ * cn_tanh_span.h -- float tanh over a span for the x86 instruction sets with
+ * a fused multiply-add (AVX2 + FMA, AVX-512), included by cn_kernels.h when
+ * it builds the dispatch variants. The float block kernels of those sets
+ * call these through CN_TANH_SPAN.
+ *
+ * Both perform, lane by lane, exactly the IEEE operations of
+ * cn_tanh_nonneg_f_impl (cn_math.h) with the sign copied from z and a NaN
+ * passed through unchanged, as CN_SPAN does; the baseline path computes the
+ * same fused operations with cn_fmaf_emul. So every path gives the same bits.
+ *
+ * AVX2: the portable formula with fused = 1, which the compiler vectorizes.
+ * AVX-512: intrinsics, because three steps have no plain-C form that becomes
+ * one instruction each: min(|z|, 10) is one range operation; the sign and the
+ * NaN lanes are merged by one masked bitwise select; 2^-n comes from the bits
+ * of the reduction's -(shift + n). This loop is bound by the number of
+ * vector operations, not by memory, so each one saved counts.
+ */
+#ifndef CN_TANH_SPAN_H
+#define CN_TANH_SPAN_H
+
+#include <immintrin.h>
+
+/* out[j] = tanh(z[j]) for j < n; out is z or does not overlap it. */
+CN_TARGET_AVX2 static void cn_tanh_span_f_avx2(const float *z, float *out, ptrdiff_t n)
+{
+#define CN_TANH_FUSED(v) ((v != v) ? v : CN_COPYSIGNF(cn_tanh_nonneg_f_impl(CN_FABSF(v), 1), v))
+    if (z == out) {
+        float *CN_RESTRICT io = out;
+        for (ptrdiff_t j = 0; j < n; j++) {
+            float v = io[j];
+            io[j] = CN_TANH_FUSED(v);
+        }
+    } else {
+        const float *CN_RESTRICT src = z;
+        float *CN_RESTRICT dst = out;
+        for (ptrdiff_t j = 0; j < n; j++) {
+            float v = src[j];
+            dst[j] = CN_TANH_FUSED(v);
+        }
+    }
+#undef CN_TANH_FUSED
+}
+
+#define CN_TANH_AVX512_BODY(v, r)                                                          \
+    do {                                                                                   \
+        /* min(|v|, 10), sign cleared (imm: absolute minimum, sign bit 0) */              \
+        __m512 a_ = _mm512_range_ps((v), ten, 0x0a);                                       \
+        __m512 kr_ = _mm512_fmadd_ps(a_, neg2invln2, negshift); /* -(shift + n) */         \
+        __m512 kd_ = _mm512_sub_ps(kr_, negshift);              /* -n */                    \
+        __m512 s_ = _mm512_fmadd_ps(kd_, lnc, a_);                                         \
+        __m512 s2_ = _mm512_mul_ps(s_, s_);                                                \
+        __m512 p_ = _mm512_fmadd_ps(f2, s2_, f1);                                          \
+        p_ = _mm512_fmadd_ps(p_, s2_, f0);                                                 \
+        __m512 h_ = _mm512_fmadd_ps(_mm512_mul_ps(s_, s2_), p_, s_);                       \
+        /* 2^-n: exponent 127 - n with n = bits(kr) - bits(-shift) */                      \
+        __m512i e_ = _mm512_sub_epi32(ebias, _mm512_castps_si512(kr_));                    \
+        __m512 sc_ = _mm512_castsi512_ps(_mm512_slli_epi32(e_, 23));                       \
+        __m512 om_ = _mm512_sub_ps(one, sc_), op_ = _mm512_add_ps(one, sc_);               \
+        __m512 t_ = _mm512_div_ps(_mm512_fmadd_ps(h_, op_, om_),                           \
+                                  _mm512_fmadd_ps(h_, om_, op_));                          \
+        /* ordered lanes: t with the sign bit of v; NaN lanes: v itself */                 \
+        __mmask16 ok_ = _mm512_cmp_ps_mask((v), (v), _CMP_ORD_Q);                           \
+        (r) = _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(                           \
+            _mm512_castps_si512(v), ok_, _mm512_castps_si512(t_), sign, 0xe4));            \
+    } while (0)
+
+/* out[j] = tanh(z[j]) for j < n; out is z or does not overlap it. */
+CN_TARGET_AVX512 static void cn_tanh_span_f_avx512(const float *z, float *out, ptrdiff_t n)
+{
+    const __m512 ten = _mm512_set1_ps(10.0f);
+    const __m512 neg2invln2 = _mm512_set1_ps(-2.0f * CN_INVLN2_F);
+    const __m512 negshift = _mm512_set1_ps(-CN_SHIFT_F);
+    const __m512 lnc = _mm512_set1_ps(CN_TANH_C_F);
+    const __m512 f0 = _mm512_set1_ps(CN_TANH_F0);
+    const __m512 f1 = _mm512_set1_ps(CN_TANH_F1);
+    const __m512 f2 = _mm512_set1_ps(CN_TANH_F2);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512i ebias = _mm512_set1_epi32((int)(UINT32_C(127) + cn_asuint32(-CN_SHIFT_F)));
+    const __m512i sign = _mm512_set1_epi32((int)UINT32_C(0x80000000));
+    ptrdiff_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512 v = _mm512_loadu_ps(z + j), r;
+        CN_TANH_AVX512_BODY(v, r);
+        _mm512_storeu_ps(out + j, r);
+    }
+    if (j < n) { /* the last 1..15 lanes, masked */
+        __mmask16 m = (__mmask16)((1u << (n - j)) - 1u);
+        __m512 v = _mm512_maskz_loadu_ps(m, z + j), r;
+        CN_TANH_AVX512_BODY(v, r);
+        _mm512_mask_storeu_ps(out + j, m, r);
+    }
+}
+
+#undef CN_TANH_AVX512_BODY
+
+#endif /* CN_TANH_SPAN_H */
