@@ -305,7 +305,9 @@ CN_MATH_INLINE float cn_fmaf_sel(float x, float y, float z, int fused)
 CN_MATH_INLINE float cn_tanh_nonneg_f_impl(float a, int fused)
 {
     a = (a < 10.0f) ? a : 10.0f;
-    float kr = cn_fmaf_sel(a, -2.0f * CN_INVLN2_F, -CN_SHIFT_F, fused); /* -(shift + n) */
+    /* -(shift + n) with n = rint(2a/ln2 rounded): not fused, so that the
+     * AVX-512 span can take n from one rounding instruction */
+    float kr = a * (-2.0f * CN_INVLN2_F) + -CN_SHIFT_F;
     uint32_t n = cn_asuint32(kr) - cn_asuint32(-CN_SHIFT_F);
     float kd = kr + CN_SHIFT_F; /* -n */
     float s = cn_fmaf_sel(kd, CN_TANH_C_F, a, fused);

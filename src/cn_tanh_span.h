@@ -10,11 +10,12 @@
  * same fused operations with cn_fmaf_emul. So every path gives the same bits.
  *
  * AVX2: the portable formula with fused = 1, which the compiler vectorizes.
- * AVX-512: intrinsics, because three steps have no plain-C form that becomes
- * one instruction each: min(|z|, 10) is one range operation; the sign and the
- * NaN lanes are merged by one masked bitwise select; 2^-n comes from the bits
- * of the reduction's -(shift + n). This loop is bound by the number of
- * vector operations, not by memory, so each one saved counts.
+ * AVX-512: intrinsics, because four steps have no plain-C form that becomes
+ * one instruction each: min(|z|, 10) is one range operation; -n is one
+ * rounding to an integer (where the portable form adds and subtracts a
+ * shift); 2^-n is one scaling; the sign and the NaN lanes are merged by one
+ * masked bitwise select. This loop is bound by the number of vector
+ * operations, not by memory, so each one saved counts.
  */
 #ifndef CN_TANH_SPAN_H
 #define CN_TANH_SPAN_H
@@ -46,16 +47,15 @@ CN_TARGET_AVX2 static void cn_tanh_span_f_avx2(const float *z, float *out, ptrdi
     do {                                                                                   \
         /* min(|v|, 10), sign cleared (imm: absolute minimum, sign bit 0) */              \
         __m512 a_ = _mm512_range_ps((v), ten, 0x0a);                                       \
-        __m512 kr_ = _mm512_fmadd_ps(a_, neg2invln2, negshift); /* -(shift + n) */         \
-        __m512 kd_ = _mm512_sub_ps(kr_, negshift);              /* -n */                    \
+        /* -n = -rint(2a/ln2 rounded); the portable form gets it from a shift */          \
+        __m512 kd_ = _mm512_roundscale_ps(_mm512_mul_ps(a_, neg2invln2),                   \
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);  \
         __m512 s_ = _mm512_fmadd_ps(kd_, lnc, a_);                                         \
         __m512 s2_ = _mm512_mul_ps(s_, s_);                                                \
         __m512 p_ = _mm512_fmadd_ps(f2, s2_, f1);                                          \
         p_ = _mm512_fmadd_ps(p_, s2_, f0);                                                 \
         __m512 h_ = _mm512_fmadd_ps(_mm512_mul_ps(s_, s2_), p_, s_);                       \
-        /* 2^-n: exponent 127 - n with n = bits(kr) - bits(-shift) */                      \
-        __m512i e_ = _mm512_sub_epi32(ebias, _mm512_castps_si512(kr_));                    \
-        __m512 sc_ = _mm512_castsi512_ps(_mm512_slli_epi32(e_, 23));                       \
+        __m512 sc_ = _mm512_scalef_ps(one, kd_); /* 2^-n */                                \
         __m512 om_ = _mm512_sub_ps(one, sc_), op_ = _mm512_add_ps(one, sc_);               \
         __m512 t_ = _mm512_div_ps(_mm512_fmadd_ps(h_, op_, om_),                           \
                                   _mm512_fmadd_ps(h_, om_, op_));                          \
@@ -70,13 +70,11 @@ CN_TARGET_AVX512 static void cn_tanh_span_f_avx512(const float *z, float *out, p
 {
     const __m512 ten = _mm512_set1_ps(10.0f);
     const __m512 neg2invln2 = _mm512_set1_ps(-2.0f * CN_INVLN2_F);
-    const __m512 negshift = _mm512_set1_ps(-CN_SHIFT_F);
     const __m512 lnc = _mm512_set1_ps(CN_TANH_C_F);
     const __m512 f0 = _mm512_set1_ps(CN_TANH_F0);
     const __m512 f1 = _mm512_set1_ps(CN_TANH_F1);
     const __m512 f2 = _mm512_set1_ps(CN_TANH_F2);
     const __m512 one = _mm512_set1_ps(1.0f);
-    const __m512i ebias = _mm512_set1_epi32((int)(UINT32_C(127) + cn_asuint32(-CN_SHIFT_F)));
     const __m512i sign = _mm512_set1_epi32((int)UINT32_C(0x80000000));
     ptrdiff_t j = 0;
     for (; j + 16 <= n; j += 16) {
