@@ -287,14 +287,19 @@ CN_MATH_INLINE float cn_fmaf_emul(float x, float y, float z)
 #define CN_FMA_NATIVE 1
 #endif
 
-/* float tanh: the same formula with fused multiply-adds, so that the
- * reduction takes one constant: s = fma(-n, C, a) with C = ln2/2 rounded to
- * float is a - n C rounded once, and C's own error (n |C - ln2/2| <= 29 *
- * 2^-27) moves the result by at most 0.3 ulp. fused = 1: CN_FMAF (one
- * instruction where the target has it), 0: cn_fmaf_emul; the results are
- * bitwise the same (tested for every argument). The AVX-512 span
- * (cn_tanh_span.h) performs exactly these operations too. NaN gives 1
- * (callers pass NaN through themselves). */
+/* float tanh: the same reduction with fused multiply-adds, so that it takes
+ * one constant: s = fma(-n, C, a) with C = ln2/2 rounded to float is a - n C
+ * rounded once, and C's own error (n |C - ln2/2| <= 29 * 2^-27) moves the
+ * result by at most 0.3 ulp. Then h = tanh s joins r = tanh(n ln2/2) =
+ * (1 - 2^-n)/(1 + 2^-n) by the addition theorem: tanh a = (r + h)/(1 + r h).
+ * r is that quotient in float arithmetic (a division here; the AVX-512 span
+ * reads the same 32 floats from a table, cn_tanh_coeffs.h). Nothing cancels
+ * (r >= 1/3 and |h| <= 0.18 for n >= 1; n = 0 gives r = 0 and h itself); r's
+ * rounding costs up to about 0.3 ulp more than the exact 2^-n form.
+ * fused = 1: CN_FMAF (one instruction where the target has it), 0:
+ * cn_fmaf_emul; the results are bitwise the same (tested for every
+ * argument). The AVX-512 span (cn_tanh_span.h) performs exactly these
+ * operations too. NaN gives 1 (callers pass NaN through themselves). */
 #define CN_TANH_C_F 0x1.62e430p-2f /* ln2/2 */
 
 CN_MATH_INLINE float cn_fmaf_sel(float x, float y, float z, int fused)
@@ -305,19 +310,17 @@ CN_MATH_INLINE float cn_fmaf_sel(float x, float y, float z, int fused)
 CN_MATH_INLINE float cn_tanh_nonneg_f_impl(float a, int fused)
 {
     a = (a < 10.0f) ? a : 10.0f;
-    /* -(shift + n) with n = rint(2a/ln2 rounded): not fused, so that the
-     * AVX-512 span can take n from one rounding instruction */
-    float kr = a * (-2.0f * CN_INVLN2_F) + -CN_SHIFT_F;
-    uint32_t n = cn_asuint32(kr) - cn_asuint32(-CN_SHIFT_F);
-    float kd = kr + CN_SHIFT_F; /* -n */
+    float kr = cn_fmaf_sel(a, -2.0f * CN_INVLN2_F, -CN_SHIFT_F, fused); /* -(shift + n) */
+    uint32_t n = cn_asuint32(kr) - cn_asuint32(-CN_SHIFT_F);            /* 0 .. 29 */
+    float kd = kr + CN_SHIFT_F;                                         /* -n */
     float s = cn_fmaf_sel(kd, CN_TANH_C_F, a, fused);
     float s2 = s * s;
     float p = cn_fmaf_sel(CN_TANH_F2, s2, CN_TANH_F1, fused);
     p = cn_fmaf_sel(p, s2, CN_TANH_F0, fused);
     float h = cn_fmaf_sel(s * s2, p, s, fused);
     float sc = cn_asfloat((UINT32_C(127) - n) << 23); /* 2^-n */
-    float om = 1.0f - sc, op = 1.0f + sc;
-    return cn_fmaf_sel(h, op, om, fused) / cn_fmaf_sel(h, om, op, fused);
+    float r = (1.0f - sc) / (1.0f + sc); /* = CN_TANH_RHO_F[n], which AVX-512 reads */
+    return (r + h) / cn_fmaf_sel(r, h, 1.0f, fused);
 }
 
 CN_MATH_INLINE float cn_tanh_nonneg_f(float a)

@@ -10,12 +10,13 @@
  * same fused operations with cn_fmaf_emul. So every path gives the same bits.
  *
  * AVX2: the portable formula with fused = 1, which the compiler vectorizes.
- * AVX-512: intrinsics, because four steps have no plain-C form that becomes
- * one instruction each: min(|z|, 10) is one range operation; -n is one
- * rounding to an integer (where the portable form adds and subtracts a
- * shift); 2^-n is one scaling; the sign and the NaN lanes are merged by one
- * masked bitwise select. This loop is bound by the number of vector
- * operations, not by memory, so each one saved counts.
+ * AVX-512: intrinsics, because three steps have no plain-C form that becomes
+ * one instruction each: min(|z|, 10) is one range operation; the table of
+ * tanh(n ln2/2) (32 floats) is read by one two-register permute, indexed by
+ * the bits of -(shift + n) (whose low 5 bits are n); the sign and the NaN
+ * lanes are merged by one masked bitwise select. This loop is bound by the
+ * number of vector operations (16 per 16 values, besides the load and the
+ * store), not by memory, so each one saved counts.
  */
 #ifndef CN_TANH_SPAN_H
 #define CN_TANH_SPAN_H
@@ -47,18 +48,16 @@ CN_TARGET_AVX2 static void cn_tanh_span_f_avx2(const float *z, float *out, ptrdi
     do {                                                                                   \
         /* min(|v|, 10), sign cleared (imm: absolute minimum, sign bit 0) */              \
         __m512 a_ = _mm512_range_ps((v), ten, 0x0a);                                       \
-        /* -n = -rint(2a/ln2 rounded); the portable form gets it from a shift */          \
-        __m512 kd_ = _mm512_roundscale_ps(_mm512_mul_ps(a_, neg2invln2),                   \
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);  \
+        __m512 kr_ = _mm512_fmadd_ps(a_, neg2invln2, negshift); /* -(shift + n) */         \
+        __m512 kd_ = _mm512_sub_ps(kr_, negshift);              /* -n */                    \
         __m512 s_ = _mm512_fmadd_ps(kd_, lnc, a_);                                         \
         __m512 s2_ = _mm512_mul_ps(s_, s_);                                                \
         __m512 p_ = _mm512_fmadd_ps(f2, s2_, f1);                                          \
         p_ = _mm512_fmadd_ps(p_, s2_, f0);                                                 \
         __m512 h_ = _mm512_fmadd_ps(_mm512_mul_ps(s_, s2_), p_, s_);                       \
-        __m512 sc_ = _mm512_scalef_ps(one, kd_); /* 2^-n */                                \
-        __m512 om_ = _mm512_sub_ps(one, sc_), op_ = _mm512_add_ps(one, sc_);               \
-        __m512 t_ = _mm512_div_ps(_mm512_fmadd_ps(h_, op_, om_),                           \
-                                  _mm512_fmadd_ps(h_, om_, op_));                          \
+        /* r = tanh(n ln2/2): the table, indexed by the low 5 bits of kr's bits (n) */    \
+        __m512 r_ = _mm512_permutex2var_ps(rho0, _mm512_castps_si512(kr_), rho1);          \
+        __m512 t_ = _mm512_div_ps(_mm512_add_ps(r_, h_), _mm512_fmadd_ps(r_, h_, one));    \
         /* ordered lanes: t with the sign bit of v; NaN lanes: v itself */                 \
         __mmask16 ok_ = _mm512_cmp_ps_mask((v), (v), _CMP_ORD_Q);                           \
         (r) = _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(                           \
@@ -75,6 +74,9 @@ CN_TARGET_AVX512 static void cn_tanh_span_f_avx512(const float *z, float *out, p
     const __m512 f1 = _mm512_set1_ps(CN_TANH_F1);
     const __m512 f2 = _mm512_set1_ps(CN_TANH_F2);
     const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512 negshift = _mm512_set1_ps(-CN_SHIFT_F);
+    const __m512 rho0 = _mm512_loadu_ps(CN_TANH_RHO_F);
+    const __m512 rho1 = _mm512_loadu_ps(CN_TANH_RHO_F + 16);
     const __m512i sign = _mm512_set1_epi32((int)UINT32_C(0x80000000));
     ptrdiff_t j = 0;
     for (; j + 16 <= n; j += 16) {
