@@ -4,10 +4,12 @@
  * it builds the dispatch variants. The float block kernels of those sets
  * call these through CN_TANH_SPAN.
  *
- * Both perform, lane by lane, exactly the IEEE operations of
- * cn_tanh_nonneg_f_impl (cn_math.h) with the sign copied from z and a NaN
- * passed through unchanged, as CN_SPAN does; the baseline path computes the
- * same fused operations with cn_fmaf_emul. So every path gives the same bits.
+ * Both perform, lane by lane, the IEEE operations of cn_tanh_nonneg_f_impl
+ * (cn_math.h) with the sign copied from z and a NaN passed through
+ * unchanged, as CN_SPAN does (AVX-512 reads r = (1 - 2^-n)/(1 + 2^-n) from
+ * CN_TANH_RHO_F, which holds exactly the floats that division gives); the
+ * baseline path computes the same fused operations with cn_fmaf_emul. So
+ * every path gives the same bits; tests/test_simd.py checks every argument.
  *
  * AVX2: the portable formula with fused = 1, which the compiler vectorizes.
  * AVX-512: intrinsics, because three steps have no plain-C form that becomes

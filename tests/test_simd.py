@@ -129,10 +129,10 @@ def _float_patterns(stride):
 
 def test_float_tanh_fused_paths_bitwise_identical(restore_isa):
     """Float tanh uses fused multiply-adds: one instruction on AVX2 and
-    AVX-512 (intrinsics there), computed exactly from double arithmetic on
-    the baseline. Every path gives the same bits for every kind of float, a
-    NaN comes out as the same NaN, any tail length, in place or not, and
-    through a Dense layer."""
+    AVX-512 (intrinsics there, with a table for tanh(n ln2/2)), (float)(x*y +
+    z) in double on the baseline. Every path gives the same bits for every
+    kind of float, a NaN comes out as the same NaN, any tail length, in place
+    or not, and through a Dense layer."""
     z = _float_patterns(4099)
     lengths = [*range(1, 40), z.size]
     results = {}
