@@ -20,7 +20,7 @@
  * CPU and the OS support, or a narrower one on request. All variants perform
  * the same IEEE operations in the same order (no FMA contraction:
  * -ffp-contract=off; where a kernel wants a fused multiply-add it writes one,
- * and the baseline computes it exactly without the instruction), so they
+ * and the baseline gets the same bits without the instruction), so they
  * give bitwise the same results; tests check it. Elsewhere (other
  * architectures, MSVC) only the baseline variant exists.
  *
@@ -90,6 +90,33 @@
 #endif
 
 /* ---- row primitives, per dtype ------------------------------------------ */
+
+/* The loop of every elementwise span (cn_rows_impl.h, cn_tanh_span.h), for
+ * the dtype CN_T at its point of use: out[j] = EXPR(v) with v = z[j], for
+ * j < n; out either is z (in place, through one pointer, so the loop
+ * vectorizes without an alias check) or does not overlap it at all (the
+ * Python layer copies partial overlaps away).
+ * A NaN passes through unchanged: which of two NaN operands an operation
+ * returns depends on the operand order the compiler picked, which differs
+ * between vector loops and their scalar tails, so without this the sign of
+ * a NaN result could depend on the element's position. */
+#define CN_SPAN(EXPR)                                                  \
+    do {                                                               \
+        if (z == out) {                                                \
+            CN_T *CN_RESTRICT io_ = out;                               \
+            for (ptrdiff_t j = 0; j < n; j++) {                        \
+                CN_T v = io_[j];                                       \
+                io_[j] = (v != v) ? v : (EXPR);                        \
+            }                                                          \
+        } else {                                                       \
+            const CN_T *CN_RESTRICT src_ = z;                          \
+            CN_T *CN_RESTRICT dst_ = out;                              \
+            for (ptrdiff_t j = 0; j < n; j++) {                        \
+                CN_T v = src_[j];                                      \
+                dst_[j] = (v != v) ? v : (EXPR);                       \
+            }                                                          \
+        }                                                              \
+    } while (0)
 
 #define CN_T double
 #define CN_SFX(name) name##_d

@@ -49,10 +49,11 @@
 #define CN_COPYSIGNF(x, y) copysignf((x), (y))
 #define CN_FMAF(x, y, z) fmaf((x), (y), (z))
 #endif
-/* CN_FMAF: x*y + z rounded once, written out where a kernel wants it, so that
- * every path computes it (a fused instruction where the target has one, the
- * C library's correctly rounded fmaf elsewhere): never a contraction the
- * compiler picks on one target and not another. */
+/* CN_FMAF: x*y + z rounded once, written out where a kernel wants it (a
+ * fused instruction where the target has one, the C library's correctly
+ * rounded fmaf elsewhere): never a contraction the compiler picks on one
+ * target and not another. The x86 baseline uses cn_fmaf_emul instead (float
+ * tanh, below). */
 
 /* ---- bit casts (memcpy: defined behaviour, compiles to a register move) -- */
 

@@ -58,31 +58,6 @@ CN_INLINE void CN_SFX(cn_rows_z)(const CN_T *CN_RESTRICT X, ptrdiff_t n, ptrdiff
         out[r] = CN_SFX(cn_dot)(X + r * d, w, d) + b;
 }
 
-/* out[j] = EXPR(v) with v = z[j], for j < n; out either is z (in place,
- * through one pointer, so the loop vectorizes without an alias check) or does
- * not overlap it at all (the Python layer copies partial overlaps away).
- * A NaN passes through unchanged: which of two NaN operands an operation
- * returns depends on the operand order the compiler picked, which differs
- * between vector loops and their scalar tails, so without this the sign of
- * a NaN result could depend on the element's position. */
-#define CN_SPAN(EXPR)                                                  \
-    do {                                                               \
-        if (z == out) {                                                \
-            CN_T *CN_RESTRICT io_ = out;                               \
-            for (ptrdiff_t j = 0; j < n; j++) {                        \
-                CN_T v = io_[j];                                       \
-                io_[j] = (v != v) ? v : (EXPR);                        \
-            }                                                          \
-        } else {                                                       \
-            const CN_T *CN_RESTRICT src_ = z;                          \
-            CN_T *CN_RESTRICT dst_ = out;                              \
-            for (ptrdiff_t j = 0; j < n; j++) {                        \
-                CN_T v = src_[j];                                      \
-                dst_[j] = (v != v) ? v : (EXPR);                       \
-            }                                                          \
-        }                                                              \
-    } while (0)
-
 /* out = act(z) elementwise; p0, p1 are the activation's parameters (alpha;
  * softplus: beta, threshold). */
 CN_INLINE void CN_SFX(cn_activate)(const CN_T *z, CN_T *out, ptrdiff_t n, int act, CN_T p0,
@@ -129,4 +104,3 @@ CN_INLINE void CN_SFX(cn_derive)(const CN_T *z, CN_T *out, ptrdiff_t n, int act,
     }
 }
 
-#undef CN_SPAN

@@ -28,22 +28,9 @@
 /* out[j] = tanh(z[j]) for j < n; out is z or does not overlap it. */
 CN_TARGET_AVX2 static void cn_tanh_span_f_avx2(const float *z, float *out, ptrdiff_t n)
 {
-#define CN_TANH_FUSED(v) ((v != v) ? v : CN_COPYSIGNF(cn_tanh_nonneg_f_impl(CN_FABSF(v), 1), v))
-    if (z == out) {
-        float *CN_RESTRICT io = out;
-        for (ptrdiff_t j = 0; j < n; j++) {
-            float v = io[j];
-            io[j] = CN_TANH_FUSED(v);
-        }
-    } else {
-        const float *CN_RESTRICT src = z;
-        float *CN_RESTRICT dst = out;
-        for (ptrdiff_t j = 0; j < n; j++) {
-            float v = src[j];
-            dst[j] = CN_TANH_FUSED(v);
-        }
-    }
-#undef CN_TANH_FUSED
+#define CN_T float
+    CN_SPAN(CN_COPYSIGNF(cn_tanh_nonneg_f_impl(CN_FABSF(v), 1), v));
+#undef CN_T
 }
 
 #define CN_TANH_AVX512_BODY(v, r)                                                          \
